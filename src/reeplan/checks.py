@@ -1,0 +1,246 @@
+"""Named consistency checks of a dataset.
+
+Each ``check_*`` function takes a :class:`~reeplan.io.dataset.Dataset` and returns the problems
+it finds (empty list when the check passes), each naming file, row and field. They never raise;
+:func:`check_dataset` runs them all and raises one :class:`~reeplan.errors.DataError` with every
+problem, so a user fixes a dataset in one pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import pandas as pd
+
+from reeplan.errors import Problem, raise_if_problems
+from reeplan.io.dataset import ORIGIN_FILE, ORIGIN_ROW, Dataset
+from reeplan.schema.types import split_list
+
+__all__ = [
+    "CHECKS",
+    "COMPOSITION_TOLERANCE",
+    "REQUIRED_ELEMENTS",
+    "check_assumption_grades",
+    "check_compositions",
+    "check_dataset",
+    "check_elements_complete",
+    "check_production_capacity",
+    "check_references",
+    "check_stage_shares",
+    "check_year_order",
+]
+
+COMPOSITION_TOLERANCE = 0.005
+"""Allowed deviation of an element mix's sum from 1 (0.5 %)."""
+
+SHARE_TOLERANCE = 1e-6
+"""Rounding allowance when stage shares are summed."""
+
+REQUIRED_ELEMENTS = frozenset(
+    "La Ce Pr Nd Sm Eu Gd Tb Dy Ho Er Tm Yb Lu Y Sc".split()
+)
+"""The 14 naturally occurring lanthanides (no Pm) plus Y and Sc."""
+
+ELEMENT_GROUPS = frozenset({"all", "LREE", "HREE", "NdPr", "DyTb", "SEG"})
+"""Names allowed in ``element_group`` besides element symbols and ``;``-lists of them."""
+
+
+def _at(frame: pd.DataFrame, row_id: str, field: str, message: str) -> Problem:
+    row = frame.loc[row_id]
+    return Problem(Path(str(row[ORIGIN_FILE])).name, int(row[ORIGIN_ROW]), field, message)
+
+
+def _refs(
+    ds: Dataset, table: str, column: str, valid: set[str], what: str, *, is_list: bool = False
+) -> list[Problem]:
+    frame = ds.tables[table]
+    out = []
+    for row_id, value in frame[column].items():
+        if value is None or (isinstance(value, float) and pd.isna(value)):
+            continue
+        items = split_list(value) if is_list else [value]
+        for item in items:
+            if item not in valid:
+                out.append(_at(frame, row_id, column, f"unknown {what} {item!r}"))
+    return out
+
+
+def _element_set(value: str, elements: set[str]) -> bool:
+    if value in ELEMENT_GROUPS:
+        return True
+    parts = [p for p in value.replace(";", " ").split() if p]
+    return bool(parts) and all(p in elements for p in parts)
+
+
+def check_references(ds: Dataset) -> list[Problem]:
+    """Every id that points into another table resolves there.
+
+    Covers source ids, countries, elements, stages, compositions, facility feeds and award
+    facilities.
+    """
+    sources = set(ds.tables["sources"].index)
+    countries = set(ds.tables["countries"].index)
+    elements = set(ds.tables["elements"].index)
+    facilities = set(ds.tables["facilities"].index)
+    compositions = set(ds.tables["compositions"]["composition"])
+    out: list[Problem] = []
+    for name, frame in ds.tables.items():
+        if "source_id" in frame.columns:
+            out += _refs(ds, name, "source_id", sources, "source id")
+    for name, col in [
+        ("mine_production", "country"),
+        ("reserves", "country"),
+        ("stage_shares", "country"),
+        ("facilities", "country"),
+        ("trade_links", "exporter"),
+        ("trade_links", "importer"),
+    ]:
+        out += _refs(ds, name, col, countries, "country")
+    for name, col in [("compositions", "element"), ("us_demand", "element")]:
+        out += _refs(ds, name, col, elements, "element")
+    out += _refs(ds, "export_controls", "elements", elements, "element", is_list=True)
+    out += _refs(ds, "facilities", "composition", compositions, "composition")
+    out += _refs(ds, "facilities", "feed", facilities | countries, "feed", is_list=True)
+    out += _refs(ds, "awards", "facility_id", facilities, "facility")
+    for name in ("stage_shares", "trade_links"):
+        frame = ds.tables[name]
+        for row_id, value in frame["element_group"].items():
+            if not _element_set(str(value), elements):
+                out.append(_at(frame, row_id, "element_group", f"unknown element group {value!r}"))
+    return out
+
+
+def check_stage_shares(ds: Dataset) -> list[Problem]:
+    """Country shares of a stage sum to at most 1 per (stage, year, basis, element group)."""
+    frame = ds.tables["stage_shares"]
+    frame = frame[~frame["country"].isin(["WLD"])]
+    out = []
+    for key, grp in frame.groupby(["stage", "year", "basis", "element_group"]):
+        total = float(grp["share"].sum())
+        if total > 1 + SHARE_TOLERANCE:
+            first = grp.index[0]
+            out.append(
+                _at(frame, first, "share", f"shares of {key} sum to {total:.3f} > 1")
+            )
+    return out
+
+
+def check_compositions(ds: Dataset) -> list[Problem]:
+    """Each element mix sums to 1 within :data:`COMPOSITION_TOLERANCE` and lists an element once."""
+    frame = ds.tables["compositions"]
+    out = []
+    for comp, grp in frame.groupby("composition"):
+        total = float(grp["share"].sum())
+        if abs(total - 1.0) > COMPOSITION_TOLERANCE:
+            out.append(
+                _at(frame, grp.index[0], "share",
+                    f"composition {comp!r} sums to {total:.4f}, not 1 (±0.5 %)")
+            )
+        dup = grp["element"][grp["element"].duplicated()]
+        out += [
+            _at(frame, i, "element", f"element {e!r} listed twice in {comp!r}") for i, e in dup.items()
+        ]
+    return out
+
+
+def check_production_capacity(ds: Dataset) -> list[Problem]:
+    """A facility's reported production does not exceed its capacity."""
+    frame = ds.tables["facilities"]
+    bad = frame[frame["production"].notna() & (frame["production"] > frame["capacity"] * 1.0001)]
+    return [
+        _at(frame, i, "production",
+            f"production {r['production']:g} exceeds capacity {r['capacity']:g}")
+        for i, r in bad.iterrows()
+    ]
+
+
+def check_year_order(ds: Dataset) -> list[Problem]:
+    """Production years are not before start years; dates are ISO (YYYY[-MM[-DD]])."""
+    out = []
+    fac = ds.tables["facilities"]
+    both = fac[fac["production_year"].notna() & fac["start_year"].notna()]
+    for i, r in both.iterrows():
+        if r["production_year"] < r["start_year"] - 1:
+            out.append(_at(fac, i, "production_year", "production reported before the start year"))
+    for name in ("export_controls", "awards", "sources", "prices"):
+        frame = ds.tables[name]
+        for col in ("date", "end_date"):
+            if col not in frame.columns:
+                continue
+            for i, v in frame[col].items():
+                if v is None or (isinstance(v, float) and pd.isna(v)):
+                    continue
+                if not _iso_date(str(v)):
+                    out.append(_at(frame, i, col, f"date {v!r} is not YYYY, YYYY-MM or YYYY-MM-DD"))
+    return out
+
+
+def check_assumption_grades(ds: Dataset) -> list[Problem]:
+    """A figure resting on a labelled assumption carries grade D."""
+    kinds = ds.tables["sources"]["kind"]
+    assumed = set(kinds[kinds == "assumption"].index)
+    out = []
+    for name, frame in ds.tables.items():
+        if name == "sources" or "source_id" not in frame.columns:
+            continue
+        rows = frame[frame["source_id"].isin(assumed) & (frame["grade"] != "D")]
+        out += [
+            _at(frame, i, "grade", "a figure resting on an assumption must have grade D")
+            for i in rows.index
+        ]
+    return out
+
+
+def check_elements_complete(ds: Dataset) -> list[Problem]:
+    """The elements table holds the 16 rare-earth elements."""
+    missing = REQUIRED_ELEMENTS - set(ds.tables["elements"].index)
+    if not missing:
+        return []
+    return [Problem("elements.csv", None, "id", f"missing elements: {', '.join(sorted(missing))}")]
+
+
+def _iso_date(value: str) -> bool:
+    parts = value.split("-")
+    if not 1 <= len(parts) <= 3 or not all(p.isdigit() for p in parts):
+        return False
+    lengths = [4, 2, 2][: len(parts)]
+    return all(len(p) == n for p, n in zip(parts, lengths, strict=True))
+
+
+CHECKS: dict[str, Callable[[Dataset], list[Problem]]] = {
+    "references": check_references,
+    "stage_shares": check_stage_shares,
+    "compositions": check_compositions,
+    "production_capacity": check_production_capacity,
+    "year_order": check_year_order,
+    "assumption_grades": check_assumption_grades,
+    "elements_complete": check_elements_complete,
+}
+"""Every dataset check by name, in the order they run."""
+
+
+def check_dataset(ds: Dataset, skip: Iterable[str] = ()) -> None:
+    """Run every check and raise one error listing all problems.
+
+    Parameters
+    ----------
+    ds
+        The dataset.
+    skip
+        Names of checks (keys of :data:`CHECKS`) not to run.
+
+    Raises
+    ------
+    DataError
+        When a check finds a problem, or ``skip`` names an unknown check.
+    """
+    skip = set(skip)
+    unknown = skip - set(CHECKS)
+    problems: list[Problem] = [
+        Problem("<options>", None, "skip", f"unknown check {u!r}") for u in sorted(unknown)
+    ]
+    for name, fn in CHECKS.items():
+        if name not in skip:
+            problems += fn(ds)
+    raise_if_problems(problems, "dataset failed its consistency checks")

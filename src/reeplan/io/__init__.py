@@ -1,0 +1,1 @@
+"""Reading and writing reeplan inputs and results."""

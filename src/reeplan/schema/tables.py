@@ -1,0 +1,330 @@
+"""Strict row models of the dataset tables, one per CSV file.
+
+Every model forbids unknown fields, so a misspelt column is an error, never silently ignored.
+The registry :data:`TABLES` maps a table name (the CSV file stem) to its row model; the table
+specification for users is ``docs/data-model.md``.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from reeplan.schema.types import ISO3, Grade, Id, IdList, NonNegative, Share, StageId, Year
+
+__all__ = ["TABLES", "Row", "SourcedRow", "register"]
+
+TABLES: dict[str, type[Row]] = {}
+"""Table name -> row model, in load order."""
+
+
+def register(name: str):  # noqa: ANN201 - decorator factory
+    """Register a row model under the table ``name`` (the CSV file stem)."""
+
+    def wrap(cls: type[Row]) -> type[Row]:
+        cls.table = name
+        TABLES[name] = cls
+        return cls
+
+    return wrap
+
+
+class Row(BaseModel):
+    """Base of every table row: frozen, unknown columns rejected."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+    table: ClassVar[str] = ""
+
+    id: Id
+    """Unique row identifier within the table."""
+
+
+class SourcedRow(Row):
+    """A row that carries a figure and therefore its provenance."""
+
+    source_id: Id
+    """Id of the row in ``sources.csv`` the figure comes from."""
+    grade: Grade
+    """Quality grade A–D."""
+    note: str | None = None
+    """Context, conflicts, the inputs of a derived figure."""
+
+
+@register("sources")
+class Source(Row):
+    """A publication, a derivation rule or a labelled assumption."""
+
+    kind: Literal["publication", "derived", "assumption"]
+    title: str
+    publisher: str | None = None
+    url: str | None = None
+    date: str | None = None
+    grade: Grade
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _reasoning(self) -> Source:
+        if self.kind in ("derived", "assumption") and not self.note:
+            msg = f"a {self.kind} source needs a note with its reasoning or inputs"
+            raise ValueError(msg)
+        return self
+
+
+@register("elements")
+class Element(SourcedRow):
+    """A rare-earth element."""
+
+    name: str
+    atomic_number: int = Field(ge=21, le=71)
+    group: Literal["LREE", "HREE", "none"]
+    oxide_formula: str
+    oxide_to_metal: float = Field(gt=0.5, lt=1.0)
+    """Metal mass / oxide mass."""
+
+
+@register("stages")
+class Stage(Row):
+    """A supply-chain stage."""
+
+    order: int = Field(ge=1, le=9)
+    product: str
+    unit: str
+    description: str | None = None
+
+
+@register("countries")
+class Country(Row):
+    """A country (ISO3) or the pseudo-codes WLD and ROW."""
+
+    id: ISO3
+    name: str
+    region: str
+    note: str | None = None
+
+
+@register("mine_production")
+class MineProduction(SourcedRow):
+    """Mine production of a country in a year, t REO."""
+
+    country: ISO3
+    year: Year
+    value: NonNegative
+    vintage: str
+
+
+@register("reserves")
+class Reserve(SourcedRow):
+    """Reserves of a country, t REO."""
+
+    country: ISO3
+    value: NonNegative
+    vintage: str
+    qualifier: Literal[">", "<"] | None = None
+
+
+@register("us_salient")
+class UsSalient(SourcedRow):
+    """A USGS salient statistic of the United States."""
+
+    item: Literal[
+        "prod_concentrates",
+        "prod_compounds_metals",
+        "imports_compounds",
+        "imports_ferrocerium_alloys",
+        "imports_metals_alloys",
+        "exports_ores_compounds",
+        "exports_ferrocerium_alloys",
+        "exports_metals_alloys",
+        "apparent_consumption",
+        "nir_published",
+        "nir_heavy_published",
+        "nir_yttrium_published",
+        "nir_concentrates_published",
+    ]
+    year: Year
+    value: NonNegative
+    unit: str
+    vintage: str
+    qualifier: Literal[">", "<", "E"] | None = None
+
+
+@register("stage_shares")
+class StageShare(SourcedRow):
+    """A country's share of world output (or capacity) of a stage."""
+
+    stage: StageId
+    country: ISO3
+    year: Year
+    share: Share
+    basis: Literal["production", "capacity"]
+    element_group: str = "all"
+
+
+@register("compositions")
+class Composition(SourcedRow):
+    """One element's share in an ore (share of TREO) or in a product's RE content."""
+
+    composition: Id
+    kind: Literal["ore", "product"]
+    element: str
+    share: Share
+
+
+@register("facilities")
+class Facility(SourcedRow):
+    """A mine, plant or aggregate national node."""
+
+    name: str
+    owner: str
+    country: ISO3
+    stage: StageId
+    product: str
+    capacity: NonNegative
+    capacity_unit: Literal["t_REO", "t_oxide", "t_metal", "t_magnet"]
+    status: Literal["operating", "construction", "planned", "cancelled", "idle"]
+    composition: Id | None = None
+    start_year: Year | None = None
+    capex_musd: NonNegative | None = None
+    production: NonNegative | None = None
+    production_year: Year | None = None
+    feed: IdList = None
+
+
+@register("trade_links")
+class TradeLink(SourcedRow):
+    """A trade flow: exporter -> importer, by product form."""
+
+    exporter: ISO3
+    importer: ISO3
+    form: Literal["concentrate", "oxide", "metal_alloy", "magnet", "embedded_magnet"]
+    element_group: str
+    year: Year
+    year_start: Year | None = None
+    quantity: NonNegative | None = None
+    share: Share | None = None
+
+    @model_validator(mode="after")
+    def _amount(self) -> TradeLink:
+        if self.quantity is None and self.share is None:
+            msg = "a trade link needs a quantity or a share"
+            raise ValueError(msg)
+        if self.year_start is not None and self.year_start > self.year:
+            msg = "year_start is after year"
+            raise ValueError(msg)
+        return self
+
+
+@register("us_demand")
+class UsDemand(SourcedRow):
+    """US demand of a sector for an element in the base year, t REO-equivalent."""
+
+    sector: Literal[
+        "defense",
+        "ev_traction",
+        "wind",
+        "consumer_electronics",
+        "industrial_motors",
+        "catalysts",
+        "glass_polishing",
+        "other",
+    ]
+    element: str
+    year: Year
+    quantity: NonNegative
+    growth_rate: float = Field(ge=-0.5, le=1.0)
+
+
+@register("defense_platforms")
+class DefensePlatform(SourcedRow):
+    """Rare-earth material in one defense platform."""
+
+    platform: str
+    re_mass_kg: NonNegative
+    units_per_year: NonNegative | None = None
+
+
+@register("prices")
+class Price(SourcedRow):
+    """A price observation, USD/kg."""
+
+    product: str
+    year: Year
+    market: Literal["usgs_fob", "china_domestic", "europe", "volume_weighted", "us_floor"]
+    price: NonNegative
+    element: str | None = None
+    date: str | None = None
+    price_low: NonNegative | None = None
+    price_high: NonNegative | None = None
+
+
+@register("export_controls")
+class ExportControl(SourcedRow):
+    """An export-control measure (China's, mostly)."""
+
+    date: str
+    authority: str
+    measure: str
+    status: Literal["in_force", "suspended", "expired", "announced"]
+    end_date: str | None = None
+    elements: IdList = None
+    forms: str | None = None
+    scope: str | None = None
+    destinations: str | None = None
+    deminimis_value_share: Share | None = None
+
+
+@register("awards")
+class Award(SourcedRow):
+    """A US government award or financing action."""
+
+    date: str
+    recipient: str
+    agency: str
+    instrument: Literal[
+        "grant",
+        "tia",
+        "contract",
+        "direct_loan",
+        "loan_guarantee",
+        "preferred_equity",
+        "equity",
+        "warrants",
+        "price_floor",
+        "offtake",
+        "tax_credit",
+        "incentive",
+        "other",
+    ]
+    amount_musd: NonNegative | None = None
+    facility_id: Id | None = None
+    program: str | None = None
+    terms: str | None = None
+
+
+@register("stockpile_plan")
+class StockpilePlan(SourcedRow):
+    """A National Defense Stockpile planned acquisition."""
+
+    fiscal_year: Year
+    material: str
+    quantity: NonNegative
+    element: str | None = None
+
+
+@register("parameters")
+class Parameter(SourcedRow):
+    """A model parameter with its range."""
+
+    name: str
+    value: float
+    unit: str
+    low: float | None = None
+    high: float | None = None
+
+    @model_validator(mode="after")
+    def _range(self) -> Parameter:
+        if self.low is not None and self.high is not None and self.low > self.high:
+            msg = "low is above high"
+            raise ValueError(msg)
+        return self
