@@ -38,7 +38,7 @@ SHARE_TOLERANCE = 1e-6
 """Rounding allowance when stage shares are summed."""
 
 REQUIRED_ELEMENTS = frozenset(
-    "La Ce Pr Nd Sm Eu Gd Tb Dy Ho Er Tm Yb Lu Y Sc".split()
+    ["La", "Ce", "Pr", "Nd", "Sm", "Eu", "Gd", "Tb", "Dy", "Ho", "Er", "Tm", "Yb", "Lu", "Y", "Sc"]
 )
 """The 14 naturally occurring lanthanides (no Pm) plus Y and Sc."""
 
@@ -139,7 +139,8 @@ def check_compositions(ds: Dataset) -> list[Problem]:
             )
         dup = grp["element"][grp["element"].duplicated()]
         out += [
-            _at(frame, i, "element", f"element {e!r} listed twice in {comp!r}") for i, e in dup.items()
+            _at(frame, i, "element", f"element {e!r} listed twice in {comp!r}")
+            for i, e in dup.items()
         ]
     return out
 

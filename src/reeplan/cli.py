@@ -52,7 +52,7 @@ def _fail(exc: Exception) -> typer.Exit:
     return typer.Exit(1)
 
 
-def _load(data: Path | None, overlay: list[Path] | None):  # noqa: ANN202
+def _load(data: Path | None, overlay: list[Path] | None):
     from reeplan.io.readers import load_dataset
 
     return load_dataset(data, overlay or [])
@@ -87,7 +87,7 @@ def data_check(
     out.print(f"[green]ok[/]: {kind} {directory} is valid ({len(ds.tables)} tables, {n} rows)")
 
 
-def _problem(file: str, message: str):  # noqa: ANN202
+def _problem(file: str, message: str):
     from reeplan.errors import Problem
 
     return Problem(file, None, None, message)
@@ -128,7 +128,7 @@ def _check_format(fmt: str, allowed: tuple[str, ...] = ("table", "csv", "json"))
         raise ReeError(msg)
 
 
-def _rich_table(frame, title: str = "", floatfmt: dict[str, str] | None = None) -> Table:  # noqa: ANN001
+def _rich_table(frame, title: str = "", floatfmt: dict[str, str] | None = None) -> Table:
     floatfmt = floatfmt or {}
     t = Table(title=title, title_justify="left", show_lines=False)
     for col in frame.columns:

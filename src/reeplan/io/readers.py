@@ -94,7 +94,7 @@ def read_table(path: Path, model: type[Row]) -> tuple[pd.DataFrame, list[Problem
         rec[ORIGIN_FILE] = str(path)
         rec[ORIGIN_ROW] = i
         records.append(rec)
-    frame = pd.DataFrame.from_records(records, columns=[*fields, ORIGIN_FILE, ORIGIN_ROW])
+    frame = pd.DataFrame.from_records(records, columns=[*_columns(model), ORIGIN_FILE, ORIGIN_ROW])
     return frame.set_index("id", drop=False), problems
 
 
@@ -179,8 +179,15 @@ def _unknown_files(folder: Path) -> list[Problem]:
     ]
 
 
+def _columns(model: type[Row]) -> list[str]:
+    """Display order: id, the table's own fields, then the provenance fields."""
+    tail = ["source_id", "grade", "note"]
+    own = [f for f in model.model_fields if f != "id" and f not in tail]
+    return ["id", *own, *[f for f in tail if f in model.model_fields]]
+
+
 def _empty(model: type[Row]) -> pd.DataFrame:
-    return pd.DataFrame(columns=[*model.model_fields, ORIGIN_FILE, ORIGIN_ROW]).set_index(
+    return pd.DataFrame(columns=[*_columns(model), ORIGIN_FILE, ORIGIN_ROW]).set_index(
         "id", drop=False
     )
 

@@ -19,7 +19,7 @@ TABLES: dict[str, type[Row]] = {}
 """Table name -> row model, in load order."""
 
 
-def register(name: str):  # noqa: ANN201 - decorator factory
+def register(name: str):
     """Register a row model under the table ``name`` (the CSV file stem)."""
 
     def wrap(cls: type[Row]) -> type[Row]:
