@@ -95,6 +95,7 @@ def check_references(ds: Dataset) -> list[Problem]:
         ("facilities", "country"),
         ("trade_links", "exporter"),
         ("trade_links", "importer"),
+        ("governance", "country"),
     ]:
         out += _refs(ds, name, col, countries, "country")
     for name, col in [("compositions", "element"), ("us_demand", "element")]:

@@ -328,3 +328,14 @@ class Parameter(SourcedRow):
             msg = "low is above high"
             raise ValueError(msg)
         return self
+
+
+@register("governance")
+class Governance(SourcedRow):
+    """A country governance indicator (World Bank WGI), used by the criticality indices."""
+
+    country: ISO3
+    year: Year
+    indicator: str
+    """E.g. ``wgi_ps`` (political stability, -2.5..2.5) or ``wgi_scaled`` (0–10, 10 = worst)."""
+    value: float

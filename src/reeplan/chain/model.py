@@ -1,0 +1,318 @@
+"""Build the supply chain: capacity, stage-by-stage routing, flows, US demand.
+
+:func:`build_chain` returns a :class:`SupplyChain` whose ``data`` is an :class:`xarray.Dataset`
+with dims ``element × stage × country × year`` (and ``origin × destination`` for flows). All
+quantities are t REO-equivalent per year.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import xarray as xr
+
+from reeplan.chain.capacity import STAGES, define_capacity, define_mine_output
+from reeplan.chain.params import ChainParams, read_chain_params
+from reeplan.chain.routing import Contract, route_stage
+from reeplan.errors import DataError, Problem
+from reeplan.io.dataset import Dataset
+from reeplan.schema.types import split_list
+
+__all__ = ["LINKS", "LINK_NAMES", "MAGNET_SECTORS", "ChainOptions", "SupplyChain", "build_chain"]
+
+MAGNET_SECTORS = ("defense", "ev_traction", "wind", "consumer_electronics", "industrial_motors")
+"""Sectors whose magnet elements are served by finished magnets; other uses take oxides."""
+
+LINKS = (
+    ("mining", "separation"),
+    ("separation", "metal"),
+    ("metal", "magnet"),
+    ("magnet", "end_use"),
+    ("separation", "end_use"),
+)
+"""Stage-to-stage links of the flows; oxides also go straight to non-magnet end uses."""
+
+LINK_NAMES = tuple(f"{a}>{b}" for a, b in LINKS)
+
+GROUPS = {
+    "LREE": ("La", "Ce", "Pr", "Nd", "Sm", "Eu", "Gd"),
+    "HREE": ("Tb", "Dy", "Ho", "Er", "Tm", "Yb", "Lu", "Y"),
+    "NdPr": ("Nd", "Pr"),
+    "DyTb": ("Dy", "Tb"),
+    "SEG": ("Sm", "Eu", "Gd"),
+}
+"""Element groups used in trade links and reports (USGS convention for LREE/HREE)."""
+
+
+@dataclass(frozen=True)
+class ChainOptions:
+    """How to build the chain.
+
+    Attributes
+    ----------
+    years
+        First and last model year (inclusive).
+    completion
+        Completion probability by facility status, overriding the dataset parameters, e.g.
+        ``{"planned": 0.3}``.
+    params
+        Overrides of chain parameters by field name (see :class:`ChainParams`).
+    mine_composition_fallback
+        Composition used for countries that have no mining facility in the dataset.
+    removed_nodes
+        ``(stage, country)`` pairs whose capacity is set to zero (chokepoint analysis).
+    """
+
+    years: tuple[int, int] = (2020, 2040)
+    completion: dict[str, float] = field(default_factory=dict)
+    params: dict[str, float] = field(default_factory=dict)
+    mine_composition_fallback: str | None = "monazite"
+    removed_nodes: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class SupplyChain:
+    """The built chain: an xarray Dataset and the options and parameters it came from."""
+
+    data: xr.Dataset
+    params: ChainParams
+    options: ChainOptions
+    digest: str = ""
+
+    @property
+    def elements(self) -> list[str]:
+        """Element symbols of the chain."""
+        return [str(e) for e in self.data.element.values]
+
+    @property
+    def countries(self) -> list[str]:
+        """Country codes of the chain (including ROW, the rest-of-world sink)."""
+        return [str(c) for c in self.data.country.values]
+
+
+def element_set(group: str, elements: list[str]) -> list[str]:
+    """Elements covered by an element-group label (``all``, ``LREE``, ``NdPr``, ``Dy;Tb``...)."""
+    if group == "all":
+        return list(elements)
+    if group in GROUPS:
+        return [e for e in GROUPS[group] if e in elements]
+    return [e for e in split_list(group.replace(" ", ";")) if e in elements]
+
+
+def us_demand(ds: Dataset, elements: list[str], years: np.ndarray) -> xr.DataArray:
+    r"""US demand ``element × sector × year``: :math:`D_{es,y} = q_{es}(1 + g_{es})^{y - y_0}`."""
+    dem = ds["us_demand"]
+    sectors = sorted(set(dem["sector"]))
+    out = xr.DataArray(np.zeros((len(elements), len(sectors), len(years))),
+                       dims=("element", "sector", "year"),
+                       coords={"element": elements, "sector": sectors, "year": years})
+    for _, row in dem.iterrows():
+        if row["element"] not in elements:
+            continue
+        growth = (1.0 + float(row["growth_rate"])) ** (years - int(row["year"]))
+        out.loc[{"element": row["element"], "sector": row["sector"]}] += float(
+            row["quantity"]) * growth
+    out.attrs["unit"] = "t REO-eq/yr"
+    return out
+
+
+def build_chain(ds: Dataset, options: ChainOptions | None = None) -> SupplyChain:
+    """Build the supply chain from a dataset.
+
+    Parameters
+    ----------
+    ds
+        A loaded, checked dataset.
+    options
+        Years, completion probabilities, parameter overrides, removed nodes.
+
+    Returns
+    -------
+    SupplyChain
+        Capacity, output, flows, losses and unallocated output by element, stage, country and
+        year, checked for mass balance.
+    """
+    from reeplan.chain.balance import check_mass_balance
+
+    options = options or ChainOptions()
+    params = read_chain_params(ds, options.params)
+    elements = [str(e) for e in ds["elements"].sort_values("atomic_number").index]
+    countries = [c for c in ds["countries"].index if c != "WLD"]
+    if "ROW" not in countries:
+        countries.append("ROW")
+    years = np.arange(options.years[0], options.years[1] + 1)
+    cap, per_fac = define_capacity(ds, params, elements, countries, years, options.completion)
+    for stage, country in options.removed_nodes:
+        cap.loc[{"stage": stage, "country": country}] = 0.0
+    mine = define_mine_output(ds, cap, per_fac, options.mine_composition_fallback)
+    for stage, country in options.removed_nodes:
+        if stage == "mining":
+            mine.loc[{"country": country}] = 0.0
+    demand = us_demand(ds, elements, years)
+    o2m = xr.DataArray(ds["elements"]["oxide_to_metal"].reindex(elements).to_numpy(float),
+                       dims="element", coords={"element": elements})
+    ctx = _Context(ds, elements, countries, years, params, o2m, per_fac)
+
+    def eyc(arr: xr.DataArray) -> np.ndarray:
+        return arr.transpose("element", "year", "country").values
+
+    output = {"mining": eyc(mine)}
+    flows: dict[str, np.ndarray] = {}
+    losses: dict[str, np.ndarray] = {}
+    kept: dict[str, np.ndarray] = {}
+    for stage in ("separation", "metal", "magnet"):
+        prev = STAGES[STAGES.index(stage) - 1]
+        y = params.stage_yield(stage)
+        req = eyc(cap.sel(stage=stage)) / y
+        res = route_stage(output[prev], req, ctx.contracts(stage, output[prev]))
+        flows[stage] = res.flow
+        kept[prev] = res.unallocated
+        inflow = res.flow.sum(-2)
+        output[stage] = inflow * y
+        losses[stage] = inflow * (1 - y)
+    # end use: magnet sectors from magnets, the rest from oxides left after the metal stage
+    us = countries.index("USA") if "USA" in countries else None
+    magnet_elements = (eyc(cap.sel(stage="magnet")).sum((1, 2)) > 0)
+    sector_is_mag = np.isin(demand.sector.values, MAGNET_SECTORS)
+    dem = demand.transpose("element", "year", "sector").values
+    d_mag = np.where(magnet_elements[:, None], dem[..., sector_is_mag].sum(-1), 0.0)
+    d_ox = dem.sum(-1) - d_mag
+    row = countries.index("ROW")
+    for src, d, forms in (("magnet", d_mag, ("magnet", "embedded_magnet")),
+                          ("separation", d_ox, ("oxide",))):
+        supply = output[src] if src == "magnet" else kept["separation"]
+        req = np.zeros_like(supply)
+        if us is not None:
+            req[..., us] = d
+        res = route_stage(supply, req, ctx.contracts("end_use", supply, forms))
+        rest = res.unallocated
+        res.flow[..., :, row] += rest  # everything else goes to consumers in the rest of world
+        flows[f"{src}>end_use"] = res.flow
+        kept[src] = np.zeros_like(rest)
+    flows = {
+        "mining>separation": flows["separation"], "separation>metal": flows["metal"],
+        "metal>magnet": flows["magnet"], "magnet>end_use": flows["magnet>end_use"],
+        "separation>end_use": flows["separation>end_use"],
+    }
+    data = _assemble(cap, output, flows, losses, kept, demand, elements, countries, years)
+    data.attrs.update({"unit": "t REO-eq/yr", "mine_basis": mine.attrs.get("basis", ""),
+                       "dataset_digest": ds.digest})
+    chain = SupplyChain(data, params, options, ds.digest)
+    check_mass_balance(chain)
+    return chain
+
+
+def _assemble(cap: xr.DataArray, output: dict[str, np.ndarray], flows: dict[str, np.ndarray],
+              losses: dict[str, np.ndarray], kept: dict[str, np.ndarray], demand: xr.DataArray,
+              elements: list[str], countries: list[str], years: np.ndarray) -> xr.Dataset:
+    coords = {"element": elements, "year": years, "country": countries}
+
+    def stack(parts: dict[str, np.ndarray], stages: tuple[str, ...]) -> xr.DataArray:
+        arr = np.stack([parts.get(s, np.zeros((len(elements), len(years), len(countries))))
+                        for s in stages], axis=1)
+        return xr.DataArray(arr, dims=("element", "stage", "year", "country"),
+                            coords={**coords, "stage": list(stages)})
+
+    flow = np.stack([flows[name] for name in LINK_NAMES], axis=1)
+    return xr.Dataset({
+        "capacity": cap,
+        "output": stack(output, STAGES),
+        "loss": stack(losses, STAGES),
+        "unallocated": stack(kept, STAGES),
+        "flow": xr.DataArray(flow, dims=("element", "link", "year", "origin", "destination"),
+                             coords={"element": elements, "link": list(LINK_NAMES),
+                                     "stage_from": ("link", [a for a, _ in LINKS]),
+                                     "stage_to": ("link", [b for _, b in LINKS]),
+                                     "year": years, "origin": countries,
+                                     "destination": countries}),
+        "us_demand": demand,
+    })
+
+
+class _Context:
+    """Trade-link and feed contracts for each stage transition."""
+
+    FORMS = {"separation": ("concentrate",), "metal": ("oxide",), "magnet": ("metal_alloy",)}
+
+    def __init__(self, ds: Dataset, elements: list[str], countries: list[str], years: np.ndarray,
+                 params: ChainParams, o2m: xr.DataArray, per_fac: xr.DataArray) -> None:
+        self.ds, self.elements, self.countries, self.years = ds, elements, countries, years
+        self.params, self.o2m, self.per_fac = params, o2m.values, per_fac
+
+    def contracts(self, stage: str, supply: np.ndarray,
+                  forms: tuple[str, ...] | None = None) -> list[Contract]:
+        forms = forms or self.FORMS[stage]
+        out = self._links(forms, supply)
+        if stage in self.FORMS:
+            out += self._feeds(stage)
+        return out
+
+    def _links(self, forms: tuple[str, ...], supply: np.ndarray) -> list[Contract]:
+        links = self.ds["trade_links"]
+        links = links[links["form"].isin(forms)]
+        out: list[Contract] = []
+        idx = {c: i for i, c in enumerate(self.countries)}
+        for lid, link in links.iterrows():
+            i, j = idx.get(link["exporter"]), idx.get(link["importer"])
+            if i is None or j is None or i == j:
+                continue
+            covered = np.isin(self.elements, element_set(link["element_group"], self.elements))
+            last = int(link["year"])
+            first = int(link["year_start"]) if link["year_start"] == link["year_start"] and \
+                link["year_start"] is not None else last
+            has_share = link["share"] is not None and link["share"] == link["share"]
+            active = (self.years >= first) & (self.years <= last)
+            if has_share:
+                active = self.years >= first  # import structures persist until replaced
+                amount = np.where(covered[:, None] & active[None, :], float(link["share"]), 0.0)
+                out.append(Contract(i, j, amount, "share", str(lid)))
+            else:
+                amount = self._split(float(link["quantity"]), link["form"], supply[..., i],
+                                     covered) * active[None, :]
+                out.append(Contract(i, j, amount, "quantity", str(lid)))
+        return out
+
+    def _split(self, qty: float, form: str, origin_supply: np.ndarray, covered: np.ndarray
+               ) -> np.ndarray:
+        """Spread a total quantity over elements by the exporter's output mix (t REO-eq)."""
+        mix = np.where(covered[:, None], origin_supply, 0.0)
+        tot = mix.sum(0, keepdims=True)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            share = np.where(tot > 0, mix / tot, 0.0)
+        if form in ("concentrate", "oxide"):
+            return qty * share
+        # metal and magnet tonnes: convert REO-eq shares to metal-mass shares, then back to REO-eq
+        metal = share * self.o2m[:, None]
+        msum = metal.sum(0, keepdims=True)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            w = np.where(msum > 0, metal / msum, 0.0)
+        phi = self.params.re_fraction_ndfeb if form in ("magnet", "embedded_magnet") else 1.0
+        return qty * phi * w / self.o2m[:, None]
+
+    def _feeds(self, stage: str) -> list[Contract]:
+        fac = self.ds["facilities"]
+        idx = {c: i for i, c in enumerate(self.countries)}
+        out: list[Contract] = []
+        y = self.params.stage_yield(stage)
+        problems = []
+        for fid, f in fac[(fac["stage"] == stage) & fac["feed"].notna()].iterrows():
+            sources = split_list(f["feed"])
+            origins = []
+            for src in sources:
+                country = fac.loc[src, "country"] if src in fac.index else src
+                if country not in idx:
+                    problems.append(Problem("facilities.csv", None, "feed",
+                                            f"{fid}: feed {src!r} is not a facility or country"))
+                    continue
+                origins.append(idx[country])
+            j = idx.get(f["country"])
+            if j is None:
+                continue
+            need = self.per_fac.sel(facility=fid).transpose("element", "year").values / y
+            for i in origins:
+                if i != j:
+                    out.append(Contract(i, j, need / len(origins), "quantity", f"feed:{fid}"))
+        if problems:
+            raise DataError(problems, "cannot build the supply chain")
+        return out
