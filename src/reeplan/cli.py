@@ -12,9 +12,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
+from reeplan.cli_common import DataOpt, OverlayOpt, out
+from reeplan.cli_common import check_format as _check_format
+from reeplan.cli_common import fail as _fail
+from reeplan.cli_common import load as _load
+from reeplan.cli_common import rich_table as _rich_table
 from reeplan.errors import DataError, ReeError
 
 app = typer.Typer(
@@ -26,36 +29,6 @@ app = typer.Typer(
 )
 data_app = typer.Typer(help="Inspect and validate datasets.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
-
-out = Console(highlight=False, soft_wrap=False, width=140)
-err = Console(stderr=True, highlight=False, width=140)
-
-DataOpt = Annotated[
-    Path | None,
-    typer.Option("--data", help="Dataset folder to use instead of the bundled data.",
-                 show_default=False),
-]
-OverlayOpt = Annotated[
-    list[Path] | None,
-    typer.Option("--overlay", help="Folder of CSV rows that add or replace rows by id "
-                 "(repeatable).", show_default=False),
-]
-
-
-def _fail(exc: Exception) -> typer.Exit:
-    if isinstance(exc, DataError):
-        err.print(f"[bold red]error:[/] {exc.header}: {len(exc.problems)} problem(s)")
-        for p in exc.problems:
-            err.print(f"  - {p}", markup=False)
-    else:
-        err.print(f"[bold red]error:[/] {exc}")
-    return typer.Exit(1)
-
-
-def _load(data: Path | None, overlay: list[Path] | None):
-    from reeplan.io.readers import load_dataset
-
-    return load_dataset(data, overlay or [])
 
 
 @data_app.command("check")
@@ -122,31 +95,6 @@ def data_show(
         out.print(_rich_table(shown, title=f"{table} ({len(frame)} rows)"))
 
 
-def _check_format(fmt: str, allowed: tuple[str, ...] = ("table", "csv", "json")) -> None:
-    if fmt not in allowed:
-        msg = f"--format must be one of {', '.join(allowed)}, not {fmt!r}"
-        raise ReeError(msg)
-
-
-def _rich_table(frame, title: str = "", floatfmt: dict[str, str] | None = None) -> Table:
-    floatfmt = floatfmt or {}
-    t = Table(title=title, title_justify="left", show_lines=False)
-    for col in frame.columns:
-        t.add_column(str(col), overflow="fold")
-    for _, row in frame.iterrows():
-        cells = []
-        for col in frame.columns:
-            v = row[col]
-            if v is None or (isinstance(v, float) and v != v):
-                cells.append("")
-            elif isinstance(v, float):
-                cells.append(format(v, floatfmt.get(col, ",.4g")))
-            else:
-                cells.append(str(v))
-        t.add_row(*cells)
-    return t
-
-
 @app.command("run")
 def run(
     data: DataOpt = None,
@@ -177,6 +125,10 @@ def run(
                           "metals (USGS definition, (C − P)/C)",
                           floatfmt={"nir_computed": ".1%", "production_t": ",.0f",
                                     "apparent_consumption_t": ",.0f"}))
+
+from reeplan.cli_runs import register as _register_runs; _register_runs(app)  # noqa: E402, E702, I001
+
+from reeplan.cli_exposure import register as _register_exposure; _register_exposure(app)  # noqa: E402, E702, I001
 
 
 def main() -> None:

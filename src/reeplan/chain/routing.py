@@ -70,7 +70,7 @@ def route_stage(supply: np.ndarray, requirement: np.ndarray,
     s = np.clip(supply.astype(float), 0.0, None).copy()
     r = np.clip(requirement.astype(float), 0.0, None).copy()
     n = s.shape[-1]
-    flow = np.zeros(s.shape + (n,))
+    flow = np.zeros((*s.shape, n))
 
     def move(i: int, j: int, amount: np.ndarray) -> None:
         amt = np.minimum(np.minimum(np.clip(amount, 0.0, None), s[..., i]), r[..., j])

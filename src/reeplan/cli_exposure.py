@@ -1,0 +1,119 @@
+"""`reeplan exposure`: US exposure by element and stage, the Sankey and the China-share heatmap."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from reeplan.cli_common import DataOpt, OverlayOpt, check_format, fail, load, out, rich_table
+from reeplan.errors import ReeError
+
+__all__ = ["register"]
+
+PCT = {"adversary_share": ".1%", "top_share": ".1%", "us_nir": ".1%", "independence": ".1%",
+       "independence_domestic": ".1%", "hhi": ".3f", "coverage": ".2f",
+       "world_output_t": ",.0f", "us_output_t": ",.0f", "us_requirement_t": ",.1f"}
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``exposure`` command to ``app``."""
+    app.command("exposure")(exposure)
+
+
+def exposure(
+    year: Annotated[int, typer.Option(help="Model year (2020–2040).")] = 2025,
+    element: Annotated[str, typer.Option(
+        help="Element symbol or group (NdPr, DyTb, LREE, HREE, all).")] = "all",
+    fmt: Annotated[str, typer.Option("--format", help="table, json or csv.")] = "table",
+    adversary: Annotated[list[str] | None, typer.Option(
+        help="Adversary country (ISO3, repeatable); default CHN.")] = None,
+    chokepoints: Annotated[bool, typer.Option(
+        help="Also rank nodes by the US shortfall their loss for a year causes.")] = False,
+    sankey: Annotated[Path | None, typer.Option(
+        help="Write the Sankey of the selection to PATH.html and PATH.png.")] = None,
+    heatmap: Annotated[Path | None, typer.Option(
+        help="Write the China-share heatmap (element × stage) to PATH.html and PATH.png.")] = None,
+    data: DataOpt = None,
+    overlay: OverlayOpt = None,
+) -> None:
+    """Shares by country, China's share, HHI, US import reliance, coverage and independence."""
+    from reeplan.chain import ChainOptions, build_chain
+    from reeplan.chain.exposure import calc_chokepoints, exposure_table
+    from reeplan.chain.views import resolve_elements
+
+    adversaries = tuple(adversary or ["CHN"])
+    try:
+        check_format(fmt)
+        if not 2020 <= year <= 2040:
+            msg = f"--year must be between 2020 and 2040, not {year}"
+            raise ReeError(msg)
+        ds = load(data, overlay)
+        chain = build_chain(ds, ChainOptions())
+        try:
+            elements = resolve_elements(chain, element)
+        except ValueError as exc:
+            raise ReeError(str(exc)) from None
+        unknown = [a for a in adversaries if a not in chain.countries]
+        if unknown:
+            msg = f"unknown adversary country: {', '.join(unknown)}"
+            raise ReeError(msg)
+        table = exposure_table(chain, year, adversaries, elements)
+        chokes = calc_chokepoints(ds, chain, year) if chokepoints else None
+        if chokes is not None and len(chokes):
+            chokes = chokes[chokes["element"].isin(elements)].reset_index(drop=True)
+        written = _figures(chain, elements, year, sankey, heatmap, adversaries[0])
+    except ReeError as exc:
+        raise fail(exc) from None
+    if fmt == "json":
+        payload = {"year": year, "elements": elements, "adversaries": list(adversaries),
+                   "exposure": table.to_dict(orient="records"),
+                   "chokepoints": None if chokes is None else chokes.to_dict(orient="records"),
+                   "figures": written}
+        sys.stdout.write(json.dumps(payload, indent=1, default=_json_default) + "\n")
+        return
+    if fmt == "csv":
+        sys.stdout.write(table.to_csv(index=False))
+        return
+    label = element if element != "all" else "all elements"
+    out.print(rich_table(table, title=f"US exposure {year}, {label} (adversary: "
+                         f"{', '.join(adversaries)}; t REO-eq)", floatfmt=PCT))
+    out.print("us_nir: USGS net import reliance (C − P)/C of the stage's product, negative = net "
+              "exporter; independence: share of US demand a chain with no adversary stage can "
+              "serve (allied output fully accessible; _domestic: US plants only).")
+    if chokes is not None:
+        out.print(rich_table(chokes.head(20), title=f"Chokepoints {year}: US shortfall if the "
+                             "node is lost for a year (t REO-eq)", floatfmt={
+                                 "node_output_t": ",.1f", "us_shortfall_t": ",.1f",
+                                 "defense_shortfall_t": ",.2f"}))
+    for path in written:
+        out.print(f"wrote {path}")
+
+
+def _figures(chain, elements, year, sankey, heatmap, adversary):  # noqa: ANN001, ANN202
+    if sankey is None and heatmap is None:
+        return []
+    from reeplan.chain.views import adversary_share_matrix, sankey_flows
+    from reeplan.report.plots import china_share_heatmap, sankey_figure, write_figure
+
+    written: list[str] = []
+    if sankey is not None:
+        flows = sankey_flows(chain, elements, year)
+        label = "+".join(elements) if len(elements) < 4 else f"{len(elements)} elements"
+        fig = sankey_figure(flows, title=f"Rare-earth flows {year}: {label} (t REO-eq)")
+        written += [str(p) for p in write_figure(fig, sankey)]
+    if heatmap is not None:
+        share = adversary_share_matrix(chain, year, adversary)
+        fig = china_share_heatmap(share)
+        written += [str(p) for p in write_figure(fig, heatmap)]
+    return written
+
+
+def _json_default(v: object) -> object:
+    try:
+        return float(v)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return str(v)
