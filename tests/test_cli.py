@@ -13,20 +13,24 @@ from tests.conftest import replace_in
 runner = CliRunner()
 
 
-def test_run_on_tiny_dataset(tiny_dir: Path) -> None:
-    res = runner.invoke(app, ["run", "--data", str(tiny_dir)])
+def test_run_on_tiny_dataset(tiny_dir: Path, tmp_path: Path) -> None:
+    res = runner.invoke(app, ["run", "--data", str(tiny_dir), "--no-store",
+                              "--out", str(tmp_path / "out")])
     assert res.exit_code == 0, res.output
     assert "60.0%" in res.output  # China's mine share 60/100
-    assert "HHI 0.460" in res.output  # 0.6² + 0.3² + 0.1²
+    assert "0.460" in res.output  # HHI 0.6² + 0.3² + 0.1²
     assert "75.0%" in res.output  # NIR (100 − 25)/100
+    assert f"wrote {tmp_path / 'out' / 'brief.html'}" in res.output.replace("\n", "")
 
 
-def test_run_json(tiny_dir: Path) -> None:
-    res = runner.invoke(app, ["run", "--data", str(tiny_dir), "--json"])
+def test_run_json(tiny_dir: Path, tmp_path: Path) -> None:
+    res = runner.invoke(app, ["run", "--data", str(tiny_dir), "--json", "--no-store",
+                              "--out", str(tmp_path / "out")])
     assert res.exit_code == 0, res.output
     data = json.loads(res.stdout)
-    assert data["china_mine_share"] == 0.6
-    assert data["us_net_import_reliance"][0]["nir_computed"] == 0.75
+    assert data["headlines"]["china_mine_share"] == 0.6
+    assert data["headlines"]["us_nir_compounds_metals"] == 0.75
+    assert len(data["files"]) == 3
 
 
 def test_data_show_csv(tiny_dir: Path) -> None:

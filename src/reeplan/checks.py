@@ -104,6 +104,7 @@ def check_references(ds: Dataset) -> list[Problem]:
     out += _refs(ds, "facilities", "composition", compositions, "composition")
     out += _refs(ds, "facilities", "feed", facilities | countries, "feed", is_list=True)
     out += _refs(ds, "awards", "facility_id", facilities, "facility")
+    out += _refs(ds, "facilities", "part_of", facilities, "facility")
     for name in ("stage_shares", "trade_links"):
         frame = ds.tables[name]
         for row_id, value in frame["element_group"].items():

@@ -6,7 +6,6 @@ This is the only module that prints to the terminal or sets the exit code. Every
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -95,40 +94,11 @@ def data_show(
         out.print(_rich_table(shown, title=f"{table} ({len(frame)} rows)"))
 
 
-@app.command("run")
-def run(
-    data: DataOpt = None,
-    overlay: OverlayOpt = None,
-    year: Annotated[int, typer.Option(help="Year of the mine-production table.")] = 2025,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
-) -> None:
-    """Run the main job on the dataset and print the decision summary."""
-    from reeplan.summary import build_summary
-
-    try:
-        ds = _load(data, overlay)
-        summary = build_summary(ds, year=year)
-    except ReeError as exc:
-        raise _fail(exc) from None
-    if as_json:
-        sys.stdout.write(json.dumps(summary.to_dict(), indent=1, default=str) + "\n")
-        return
-    out.print(f"[bold]reeplan[/] — dataset {summary.dataset} (sha256 {summary.digest[:12]})")
-    out.print(_rich_table(summary.mine, title=f"World mine production {year} (t REO, USGS)",
-                          floatfmt={"production_t": ",.0f", "share": ".1%"}))
-    out.print(f"World total (published, rounded): {summary.world_total:,.0f} t REO; "
-              f"China {summary.china_mine_share:.1%}; HHI {summary.mine_hhi:.3f} "
-              f"(÷ rounded world total) / {summary.mine_hhi_sum:.3f} (÷ sum of listed)")
-    out.print(_rich_table(summary.concentration, title="China's share and HHI by stage",
-                          floatfmt={"adversary_share": ".1%", "hhi": ".3f"}))
-    out.print(_rich_table(summary.nir, title="US net import reliance, rare-earth compounds and "
-                          "metals (USGS definition, (C − P)/C)",
-                          floatfmt={"nir_computed": ".1%", "production_t": ",.0f",
-                                    "apparent_consumption_t": ",.0f"}))
-
 from reeplan.cli_runs import register as _register_runs; _register_runs(app)  # noqa: E402, E702, I001
 
 from reeplan.cli_exposure import register as _register_exposure; _register_exposure(app)  # noqa: E402, E702, I001
+
+from reeplan.cli_run import register as _register_run; _register_run(app)  # noqa: E402, E702, I001
 
 
 def main() -> None:

@@ -36,11 +36,12 @@ def fail(exc: Exception) -> typer.Exit:
         for p in exc.problems:
             err.print(f"  - {p}", markup=False)
     else:
-        err.print(f"[bold red]error:[/] {exc}", markup=False)
+        err.print("[bold red]error:[/] ", end="")
+        err.print(str(exc), markup=False)
     return typer.Exit(1)
 
 
-def load(data: Path | None, overlay: list[Path] | None):  # noqa: ANN201
+def load(data: Path | None, overlay: list[Path] | None):
     """Load and check the dataset (bundled unless ``--data``), applying overlays."""
     from reeplan.io.readers import load_dataset
 

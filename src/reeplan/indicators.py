@@ -64,7 +64,7 @@ def mine_production_table(ds: Dataset, year: int, denominator: str = "world") ->
 
 def _denominator(arr: xr.DataArray, denominator: str) -> xr.DataArray:
     if denominator == "world":
-        if "WLD" not in arr.country or bool(arr.sel(country="WLD").isnull()):
+        if "WLD" not in arr.country or bool(arr.sel(country="WLD").isnull().all()):
             msg = "no published world total (country WLD) for this year"
             raise ValueError(msg)
         return arr.sel(country="WLD")

@@ -80,29 +80,35 @@ def facility_element_factors(ds: Dataset, params: ChainParams, elements: list[st
 
 
 def calc_availability(status: np.ndarray, start: np.ndarray, years: np.ndarray,
-                      params: ChainParams, completion: dict[str, float] | None = None
-                      ) -> np.ndarray:
+                      params: ChainParams, completion: dict[str, float] | None = None,
+                      financed: np.ndarray | None = None) -> np.ndarray:
     r"""Expected share of nameplate capacity available, ``facility × year``.
 
     .. math:: a_{fy} = p_{status} \cdot \min\left(1, \max\left(0,
               \frac{y - y^{start}_f + 1}{T_{ramp}}\right)\right)
 
     Operating facilities have :math:`p = 1` (no ramp when the start year is unknown); plants under
-    construction and planned ones take the completion probabilities (user-changeable); cancelled
-    and idle ones contribute nothing; a planned plant without a start year contributes nothing.
+    construction and planned ones take the completion probabilities (user-changeable; a planned
+    plant with a US award in the dataset counts as financed); cancelled and idle ones contribute
+    nothing; a planned plant without a start year contributes nothing.
 
     Examples
     --------
     >>> from reeplan.chain.params import ChainParams
-    >>> p = ChainParams(1, 1, 1, .3, .3, 0.8, 0.5, 2)
+    >>> p = ChainParams(1, 1, 1, .3, .3, 0.8, 0.6, 0.5, 2)
     >>> calc_availability(np.array(["construction"]), np.array([2027.0]),
     ...                   np.array([2026, 2027, 2028]), p).round(2).tolist()
     [[0.0, 0.4, 0.8]]
     """
     prob = {"operating": 1.0, "construction": params.completion_construction,
-            "planned": params.completion_planned, "cancelled": 0.0, "idle": 0.0}
+            "planned": params.completion_planned,
+            "planned_financed": params.completion_planned_financed, "cancelled": 0.0,
+            "idle": 0.0}
     prob.update(completion or {})
-    p = np.array([prob[s] for s in status], dtype=float)[:, None]
+    fin = np.zeros(len(status), bool) if financed is None else np.asarray(financed, bool)
+    keys = [f"{s}_financed" if s == "planned" and f else s for s, f in zip(status, fin,
+                                                                         strict=True)]
+    p = np.array([prob[k] for k in keys], dtype=float)[:, None]
     start = np.asarray(start, dtype=float)[:, None]
     elapsed = years[None, :] - start + 1.0
     ramp = np.clip(elapsed / max(params.ramp_up_years, 1e-9), 0.0, 1.0)
@@ -123,12 +129,15 @@ def define_capacity(ds: Dataset, params: ChainParams, elements: list[str], count
     """
     fac = ds["facilities"]
     factor = facility_element_factors(ds, params, elements)
+    financed = fac.index.isin(ds["awards"]["facility_id"].dropna())
     avail = xr.DataArray(
         calc_availability(fac["status"].to_numpy(), fac["start_year"].astype(float).to_numpy(),
-                          years, params, completion),
+                          years, params, completion, financed),
         dims=("facility", "year"), coords={"facility": fac.index.to_numpy(), "year": years})
-    nameplate = xr.DataArray(fac["capacity"].astype(float).to_numpy(), dims="facility",
-                             coords={"facility": fac.index.to_numpy()})
+    # a facility that is part of an aggregate already counted adds no capacity of its own
+    counted = fac["part_of"].isna().to_numpy()
+    nameplate = xr.DataArray(fac["capacity"].astype(float).to_numpy() * counted,
+                             dims="facility", coords={"facility": fac.index.to_numpy()})
     per_fac = (nameplate * avail * factor).transpose("facility", "element", "year")
     key = pd.MultiIndex.from_arrays([fac["stage"], fac["country"]])
     grouped = per_fac.assign_coords(
@@ -202,4 +211,8 @@ def _fallback_mix(ds: Dataset, elements: list[str], mining_cap: xr.DataArray,
     if name and name in comps:
         return composition_matrix(ds, elements).sel(composition=name, drop=True)
     world = mining_cap.sum(("country", "year"))
+    if float(world.sum()) <= 0:
+        raise DataError([Problem("facilities.csv", None, "stage",
+                                 "no mining facility with a composition: cannot split mine "
+                                 "production by element")], "cannot build the supply chain")
     return world / world.sum()

@@ -143,10 +143,9 @@ def build_chain(ds: Dataset, options: ChainOptions | None = None) -> SupplyChain
         countries.append("ROW")
     years = np.arange(options.years[0], options.years[1] + 1)
     cap, per_fac = define_capacity(ds, params, elements, countries, years, options.completion)
-    for stage, country in options.removed_nodes:
-        cap.loc[{"stage": stage, "country": country}] = 0.0
     mine = define_mine_output(ds, cap, per_fac, options.mine_composition_fallback)
     for stage, country in options.removed_nodes:
+        cap.loc[{"stage": stage, "country": country}] = 0.0
         if stage == "mining":
             mine.loc[{"country": country}] = 0.0
     demand = us_demand(ds, elements, years)

@@ -14,14 +14,15 @@ from reeplan.io.dataset import Dataset
 __all__ = ["PARAMETER_IDS", "ChainParams", "read_chain_params"]
 
 PARAMETER_IDS: dict[str, str] = {
-    "yield_separation": "yield_separation",
-    "yield_metal": "yield_metal",
-    "yield_magnet": "yield_magnet",
-    "re_fraction_ndfeb": "re_fraction_ndfeb",
-    "re_fraction_smco": "re_fraction_smco",
+    "yield_separation": "separation_recovery",
+    "yield_metal": "oxide_to_metal_process_yield",
+    "yield_magnet": "metal_to_magnet_yield",
+    "re_fraction_ndfeb": "ndfeb_re_mass_fraction",
+    "re_fraction_smco": "smco_sm_mass_fraction",
     "completion_construction": "completion_prob_construction",
-    "completion_planned": "completion_prob_planned",
-    "ramp_up_years": "ramp_up_years",
+    "completion_planned_financed": "completion_prob_planned_financed",
+    "completion_planned": "completion_prob_planned_unfinanced",
+    "ramp_up_years": "rampup_years_to_nameplate",
 }
 """Chain parameter -> id of its row in ``parameters.csv``."""
 
@@ -36,6 +37,7 @@ class ChainParams:
     re_fraction_ndfeb: float
     re_fraction_smco: float
     completion_construction: float
+    completion_planned_financed: float
     completion_planned: float
     ramp_up_years: float
 

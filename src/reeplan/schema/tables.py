@@ -189,6 +189,8 @@ class Facility(SourcedRow):
     production: NonNegative | None = None
     production_year: Year | None = None
     feed: IdList = None
+    part_of: Id | None = None
+    """Id of an aggregate facility whose capacity already includes this one (not counted twice)."""
 
 
 @register("trade_links")

@@ -1,0 +1,58 @@
+"""Result containers of a run: sections of tables, figures and headline numbers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+__all__ = ["Headline", "RunResult", "Section"]
+
+
+@dataclass(frozen=True)
+class Headline:
+    """One headline number of the brief, with its unit and where it comes from."""
+
+    key: str
+    value: float
+    unit: str
+    label: str
+    source: str = ""
+
+
+@dataclass
+class Section:
+    """One section of the brief: tables, figures, headline numbers and prose."""
+
+    name: str
+    title: str
+    summary: str = ""
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    figures: dict[str, Any] = field(default_factory=dict)
+    headlines: list[Headline] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class RunResult:
+    """Everything a run produced, in section order, with its provenance."""
+
+    sections: list[Section]
+    provenance: dict[str, Any]
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def section(self, name: str) -> Section:
+        """The section called ``name``."""
+        for s in self.sections:
+            if s.name == name:
+                return s
+        raise KeyError(name)
+
+    def headlines(self) -> list[Headline]:
+        """All headline numbers, in section order."""
+        return [h for s in self.sections for h in s.headlines]
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """All tables keyed ``section.table``."""
+        return {f"{s.name}.{k}": v for s in self.sections for k, v in s.tables.items()}
