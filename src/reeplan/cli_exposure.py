@@ -19,6 +19,11 @@ PCT = {"adversary_share": ".1%", "top_share": ".1%", "us_nir": ".1%", "independe
        "world_output_t": ",.0f", "us_output_t": ",.0f", "us_requirement_t": ",.1f"}
 
 
+SHORT = {"world_output_t": "world t", "adversary_share": "adv. share", "top_country": "top",
+         "top_share": "top share", "us_output_t": "US t", "us_requirement_t": "US need t",
+         "us_nir": "US NIR", "independence": "indep.", "independence_domestic": "indep. US"}
+
+
 def register(app: typer.Typer) -> None:
     """Add the ``exposure`` command to ``app``."""
     app.command("exposure")(exposure)
@@ -79,11 +84,18 @@ def exposure(
         sys.stdout.write(table.to_csv(index=False))
         return
     label = element if element != "all" else "all elements"
-    out.print(rich_table(table, title=f"US exposure {year}, {label} (adversary: "
-                         f"{', '.join(adversaries)}; t REO-eq)", floatfmt=PCT))
-    out.print("us_nir: USGS net import reliance (C − P)/C of the stage's product, negative = net "
-              "exporter; independence: share of US demand a chain with no adversary stage can "
-              "serve (allied output fully accessible; _domestic: US plants only).")
+    shown = table.copy()
+    shown["us_nir"] = [_nir_label(v) for v in table["us_nir"]]
+    shown = shown.rename(columns=SHORT)
+    out.print(rich_table(shown, title=f"US exposure {year}, {label} (adversary: "
+                         f"{', '.join(adversaries)}; t REO-eq)",
+                         floatfmt={SHORT.get(k, k): v for k, v in PCT.items()}))
+    for line in _published_nir(ds, elements, year):
+        out.print(line)
+    out.print("US NIR: USGS net import reliance (C − P)/C of the stage's product (E = net "
+              "exporter, — = no US consumption at that stage). indep.: share of US demand a "
+              "chain with no adversary stage can serve (allied output fully available to the "
+              "US, an upper bound); indep. US: US plants only.")
     if chokes is not None:
         out.print(rich_table(chokes.head(20), title=f"Chokepoints {year}: US shortfall if the "
                              "node is lost for a year (t REO-eq)", floatfmt={
@@ -93,7 +105,7 @@ def exposure(
         out.print(f"wrote {path}")
 
 
-def _figures(chain, elements, year, sankey, heatmap, adversary):  # noqa: ANN001, ANN202
+def _figures(chain, elements, year, sankey, heatmap, adversary):
     if sankey is None and heatmap is None:
         return []
     from reeplan.chain.views import adversary_share_matrix, sankey_flows
@@ -110,6 +122,35 @@ def _figures(chain, elements, year, sankey, heatmap, adversary):  # noqa: ANN001
         fig = china_share_heatmap(share)
         written += [str(p) for p in write_figure(fig, heatmap)]
     return written
+
+
+def _nir_label(v: float) -> str:
+    """USGS style: 'E' for a net exporter, '—' where the US consumes none of the product."""
+    if v != v:  # NaN
+        return "—"
+    return "E" if v < 0 else f"{v:.1%}"
+
+
+def _published_nir(ds, elements, year) -> list[str]:
+    """USGS published net import reliance for the groups the selection touches."""
+    sal = ds["us_salient"]
+    el = ds["elements"]
+    items = []
+    if any(el.loc[e, "group"] == "HREE" and e != "Y" for e in elements if e in el.index):
+        items.append(("nir_heavy_published", "heavy rare earths (Tb, Dy, Ho, Er, Tm, Yb, Lu)"))
+    if "Y" in elements:
+        items.append(("nir_yttrium_published", "yttrium"))
+    if any(el.loc[e, "group"] == "LREE" for e in elements if e in el.index):
+        items.append(("nir_published", "rare-earth compounds and metals"))
+    lines = []
+    for item, what in items:
+        rows = sal[(sal["item"] == item) & (sal["year"] <= year)].sort_values("year")
+        if len(rows):
+            r = rows.iloc[-1]
+            q = r["qualifier"] if isinstance(r["qualifier"], str) else ""
+            lines.append(f"USGS published net import reliance, {what}, {int(r['year'])}: "
+                         f"{q}{r['value']:g} % ({r['source_id']}).")
+    return lines
 
 
 def _json_default(v: object) -> object:
