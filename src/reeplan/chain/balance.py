@@ -37,20 +37,26 @@ def calc_balance_residuals(chain: SupplyChain) -> dict[str, xr.DataArray]:
     process, so their own stock change is zero.
     """
     d = chain.data
-    flow = d["flow"]
-    inflow = flow.sum("origin").rename(destination="country")
-    outflow = flow.sum("destination").rename(origin="country")
+    flow = d["flow"].transpose("element", "link", "year", "origin", "destination").values
+    inflow = flow.sum(-2)  # element, link, year, country (destination)
+    outflow = flow.sum(-1)  # element, link, year, country (origin)
+    stage_to = d["flow"].stage_to.values
+    stage_from = d["flow"].stage_from.values
+
+    def var(name: str, stage: str) -> np.ndarray:
+        return d[name].sel(stage=stage).transpose("element", "year", "country").values
+
+    coords = {"element": d.element.values, "year": d.year.values, "country": d.country.values}
     residuals = {}
     for stage in ("mining", "separation", "metal", "magnet"):
-        into = inflow.where(flow.stage_to == stage, 0.0).sum("link")
-        out_of = outflow.where(flow.stage_from == stage, 0.0).sum("link")
-        produced = d["output"].sel(stage=stage)
-        loss = d["loss"].sel(stage=stage)
-        stock = d["unallocated"].sel(stage=stage)
-        if stage == "mining":
-            into = into + produced  # extraction is the source term
-        residuals[f"in:{stage}"] = into - produced - loss if stage != "mining" else into * 0
-        residuals[f"out:{stage}"] = produced - out_of - stock
+        into = inflow[:, stage_to == stage].sum(1)
+        out_of = outflow[:, stage_from == stage].sum(1)
+        produced = var("output", stage)
+        res_in = np.zeros_like(produced) if stage == "mining" else (
+            into - produced - var("loss", stage))
+        res_out = produced - out_of - var("unallocated", stage)
+        residuals[f"in:{stage}"] = xr.DataArray(res_in, dims=tuple(coords), coords=coords)
+        residuals[f"out:{stage}"] = xr.DataArray(res_out, dims=tuple(coords), coords=coords)
     return residuals
 
 

@@ -14,7 +14,13 @@ import pandas as pd
 import xarray as xr
 
 from reeplan.chain.capacity import STAGES
-from reeplan.chain.model import MAGNET_SECTORS, ChainOptions, SupplyChain, build_chain
+from reeplan.chain.model import (
+    MAGNET_SECTORS,
+    ChainOptions,
+    SupplyChain,
+    prepare_chain,
+    route_chain,
+)
 from reeplan.flows import calc_hhi, calc_shares
 from reeplan.io.dataset import Dataset
 
@@ -222,22 +228,21 @@ def calc_chokepoints(ds: Dataset, chain: SupplyChain, year: int,
     opts = ChainOptions(years=(year, year), completion=base_opts.completion,
                         params=base_opts.params,
                         mine_composition_fallback=base_opts.mine_composition_fallback)
-    base = build_chain(ds, opts)
+    inputs = prepare_chain(ds, opts)
+    base = route_chain(inputs)
     b_total, b_def = _us_shortfall(base)
     out = base.data["output"].sel(year=year).drop_sel(country="ROW", errors="ignore")
     rows = []
     nodes = [(s, c) for s in STAGES for c in out.country.values
              if float(out.sel(stage=s, country=c).sum()) > min_output]
     for stage, country in nodes:
-        cut = build_chain(ds, ChainOptions(
-            years=(year, year), completion=opts.completion, params=opts.params,
-            mine_composition_fallback=opts.mine_composition_fallback,
-            removed_nodes=((stage, str(country)),)))
+        cut = route_chain(inputs, ((stage, str(country)),))
         total, dfn = _us_shortfall(cut)
         inc = (total - b_total).sel(year=year)
         inc_def = (dfn - b_def).sel(year=year)
+        lost_all = out.sel(stage=stage, country=country)
         for e in chain.elements:
-            lost = float(out.sel(stage=stage, country=country, element=e))
+            lost = float(lost_all.sel(element=e))
             if lost <= min_output:
                 continue
             rows.append({"stage": stage, "country": str(country), "element": e,

@@ -19,7 +19,17 @@ from reeplan.errors import DataError, Problem
 from reeplan.io.dataset import Dataset
 from reeplan.schema.types import split_list
 
-__all__ = ["LINKS", "LINK_NAMES", "MAGNET_SECTORS", "ChainOptions", "SupplyChain", "build_chain"]
+__all__ = [
+    "LINKS",
+    "LINK_NAMES",
+    "MAGNET_SECTORS",
+    "ChainInputs",
+    "ChainOptions",
+    "SupplyChain",
+    "build_chain",
+    "prepare_chain",
+    "route_chain",
+]
 
 MAGNET_SECTORS = ("defense", "ev_traction", "wind", "consumer_electronics", "industrial_motors")
 """Sectors whose magnet elements are served by finished magnets; other uses take oxides."""
@@ -117,6 +127,51 @@ def us_demand(ds: Dataset, elements: list[str], years: np.ndarray) -> xr.DataArr
     return out
 
 
+@dataclass(frozen=True)
+class ChainInputs:
+    """Everything routing needs, prepared once: capacity, mine output, demand, contracts."""
+
+    ds: Dataset
+    options: ChainOptions
+    params: ChainParams
+    elements: list[str]
+    countries: list[str]
+    years: np.ndarray
+    capacity: xr.DataArray
+    mine: xr.DataArray
+    demand: xr.DataArray
+    ctx: _Context
+    row_end_demand: dict[str, np.ndarray] = field(default_factory=dict)
+    """Rest-of-world end-use receipts in the unshocked chain, by source stage: in a chain with
+    removed nodes the rest of the world keeps competing for supply at these levels, so shortages
+    are shared in proportion instead of the US being served first."""
+
+
+def prepare_chain(ds: Dataset, options: ChainOptions | None = None) -> ChainInputs:
+    """Capacity, mine output, US demand and trade/feed contracts of a dataset (no routing)."""
+    options = options or ChainOptions()
+    params = read_chain_params(ds, options.params)
+    elements = [str(e) for e in ds["elements"].sort_values("atomic_number").index]
+    countries = [c for c in ds["countries"].index if c != "WLD"]
+    if "ROW" not in countries:
+        countries.append("ROW")
+    years = np.arange(options.years[0], options.years[1] + 1)
+    cap, per_fac = define_capacity(ds, params, elements, countries, years, options.completion)
+    mine = define_mine_output(ds, cap, per_fac, options.mine_composition_fallback)
+    demand = us_demand(ds, elements, years)
+    o2m = xr.DataArray(ds["elements"]["oxide_to_metal"].reindex(elements).to_numpy(float),
+                       dims="element", coords={"element": elements})
+    ctx = _Context(ds, elements, countries, years, params, o2m, per_fac)
+    inputs = ChainInputs(ds, options, params, elements, countries, years, cap, mine, demand, ctx)
+    base = route_chain(inputs)
+    row = countries.index("ROW")
+    for link, src in (("magnet>end_use", "magnet"), ("separation>end_use", "separation")):
+        received = base.data["flow"].sel(link=link).transpose(
+            "element", "year", "origin", "destination").values[..., row].sum(-1)
+        inputs.row_end_demand[src] = received
+    return inputs
+
+
 def build_chain(ds: Dataset, options: ChainOptions | None = None) -> SupplyChain:
     """Build the supply chain from a dataset.
 
@@ -133,25 +188,26 @@ def build_chain(ds: Dataset, options: ChainOptions | None = None) -> SupplyChain
         Capacity, output, flows, losses and unallocated output by element, stage, country and
         year, checked for mass balance.
     """
+    inputs = prepare_chain(ds, options)
+    return route_chain(inputs, inputs.options.removed_nodes)
+
+
+def route_chain(inputs: ChainInputs, removed_nodes: tuple[tuple[str, str], ...] = ()
+                ) -> SupplyChain:
+    """Route prepared inputs stage by stage, with some (stage, country) nodes removed."""
     from reeplan.chain.balance import check_mass_balance
 
-    options = options or ChainOptions()
-    params = read_chain_params(ds, options.params)
-    elements = [str(e) for e in ds["elements"].sort_values("atomic_number").index]
-    countries = [c for c in ds["countries"].index if c != "WLD"]
-    if "ROW" not in countries:
-        countries.append("ROW")
-    years = np.arange(options.years[0], options.years[1] + 1)
-    cap, per_fac = define_capacity(ds, params, elements, countries, years, options.completion)
-    mine = define_mine_output(ds, cap, per_fac, options.mine_composition_fallback)
-    for stage, country in options.removed_nodes:
+    params, elements, countries = inputs.params, inputs.elements, inputs.countries
+    years, demand, ctx, ds = inputs.years, inputs.demand, inputs.ctx, inputs.ds
+    cap = inputs.capacity.copy() if removed_nodes else inputs.capacity
+    mine = inputs.mine.copy() if removed_nodes else inputs.mine
+    for stage, country in removed_nodes:
         cap.loc[{"stage": stage, "country": country}] = 0.0
         if stage == "mining":
             mine.loc[{"country": country}] = 0.0
-    demand = us_demand(ds, elements, years)
-    o2m = xr.DataArray(ds["elements"]["oxide_to_metal"].reindex(elements).to_numpy(float),
-                       dims="element", coords={"element": elements})
-    ctx = _Context(ds, elements, countries, years, params, o2m, per_fac)
+    options = ChainOptions(inputs.options.years, inputs.options.completion,
+                           inputs.options.params, inputs.options.mine_composition_fallback,
+                           tuple(removed_nodes))
 
     def eyc(arr: xr.DataArray) -> np.ndarray:
         return arr.transpose("element", "year", "country").values
@@ -184,6 +240,8 @@ def build_chain(ds: Dataset, options: ChainOptions | None = None) -> SupplyChain
         req = np.zeros_like(supply)
         if us is not None:
             req[..., us] = d
+        if src in inputs.row_end_demand:
+            req[..., row] = inputs.row_end_demand[src]
         res = route_stage(supply, req, ctx.contracts("end_use", supply, forms))
         rest = res.unallocated
         res.flow[..., :, row] += rest  # everything else goes to consumers in the rest of world
@@ -238,13 +296,16 @@ class _Context:
                  params: ChainParams, o2m: xr.DataArray, per_fac: xr.DataArray) -> None:
         self.ds, self.elements, self.countries, self.years = ds, elements, countries, years
         self.params, self.o2m, self.per_fac = params, o2m.values, per_fac
+        self._feed_cache: dict[str, list[Contract]] = {}
 
     def contracts(self, stage: str, supply: np.ndarray,
                   forms: tuple[str, ...] | None = None) -> list[Contract]:
         forms = forms or self.FORMS[stage]
         out = self._links(forms, supply)
         if stage in self.FORMS:
-            out += self._feeds(stage)
+            if stage not in self._feed_cache:
+                self._feed_cache[stage] = self._feeds(stage)
+            out += self._feed_cache[stage]
         return out
 
     def _links(self, forms: tuple[str, ...], supply: np.ndarray) -> list[Contract]:
