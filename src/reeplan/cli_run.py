@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import signal
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -53,8 +55,7 @@ def run(
             msg = f"option --{first['loc'][0]}: {first['msg']}"
             raise ReeError(msg) from None
         ds = load(data, overlay)
-        run_store, run_id = _start(store, no_store, ds, config)
-        try:
+        with _recorded(store, no_store, ds, config) as (_store, active):
             with Progress(TextColumn("[bold]{task.description:<10}"), BarColumn(),
                           TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(),
                           console=err, transient=False, disable=as_json) as bar:
@@ -65,16 +66,12 @@ def run(
 
                 result = run_pipeline(config, progress, dataset=ds)
             paths = write_brief(result, out_dir)
-        except BaseException as exc:
-            if run_store is not None and run_id is not None:
-                run_store.fail(run_id, f"{type(exc).__name__}: {exc}")
-            raise
-        if run_store is not None and run_id is not None:
-            run_store.record(run_id, tables=result.tables(),
-                             metrics={h.key: (h.value, h.unit, h.label)
-                                      for h in result.headlines()},
-                             timings=result.timings)
-            run_store.finish(run_id)
+            if active is not None:
+                active.record(tables=result.tables(),
+                              metrics={h.key: (h.value, h.unit, h.label)
+                                       for h in result.headlines()},
+                              timings=result.timings)
+        run_id = active.id if active is not None else None
     except ReeError as exc:
         raise fail(exc) from None
     if as_json:
@@ -99,19 +96,30 @@ def run(
     for h in result.headlines():
         out.print(f"  {h.label}: [bold]{format_value(h.value, h.unit)}[/]")
     if run_id:
-        out.print(f"run {run_id} recorded in {run_store.url if run_store else ''}")
+        out.print(f"run {run_id} recorded in the run store ({store or 'default'})")
     for p in paths:
         out.print(f"wrote {p}")
 
 
-def _start(store: str | None, no_store: bool, ds, config):
+@contextmanager
+def _recorded(store: str | None, no_store: bool, ds, config):
+    """Record the run in the store: failed (and re-raised) on any error, Ctrl-C or SIGTERM."""
     if no_store:
-        return None, None
+        yield None, None
+        return
     from reeplan.pipeline import code_version
     from reeplan.store import RunStore
 
     run_store = RunStore(store)
-    run_id = run_store.start_run("run", config.model_dump(mode="json"), ds.digest,
-                                 [str(p) for p in ds.paths], config.seed,
-                                 code_version=code_version())
-    return run_store, run_id
+
+    def terminate(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt(f"terminated by signal {signum}")
+
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        with run_store.run("run", config.model_dump(mode="json"), ds.digest,
+                           [str(p) for p in ds.paths], config.seed,
+                           code_version=code_version()) as active:
+            yield run_store, active
+    finally:
+        signal.signal(signal.SIGTERM, previous)

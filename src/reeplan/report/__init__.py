@@ -1,0 +1,1 @@
+"""Report output: figures (:mod:`reeplan.report.plots`) and rendered briefs."""
