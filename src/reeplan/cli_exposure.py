@@ -47,6 +47,7 @@ def exposure(
 ) -> None:
     """Shares by country, China's share, HHI, US import reliance, coverage and independence."""
     from reeplan.chain import ChainOptions, build_chain
+    from reeplan.chain.criticality_inputs import chain_criticality
     from reeplan.chain.exposure import calc_chokepoints, exposure_table
     from reeplan.chain.views import resolve_elements
 
@@ -67,6 +68,7 @@ def exposure(
             msg = f"unknown adversary country: {', '.join(unknown)}"
             raise ReeError(msg)
         table = exposure_table(chain, year, adversaries, elements)
+        crit = chain_criticality(ds, chain, year, elements)
         chokes = calc_chokepoints(ds, chain, year) if chokepoints else None
         if chokes is not None and len(chokes):
             chokes = chokes[chokes["element"].isin(elements)].reset_index(drop=True)
@@ -76,6 +78,7 @@ def exposure(
     if fmt == "json":
         payload = {"year": year, "elements": elements, "adversaries": list(adversaries),
                    "exposure": table.to_dict(orient="records"),
+                   "criticality": crit.to_dict(orient="records"),
                    "chokepoints": None if chokes is None else chokes.to_dict(orient="records"),
                    "figures": written}
         sys.stdout.write(json.dumps(payload, indent=1, default=_json_default) + "\n")
@@ -92,6 +95,13 @@ def exposure(
                          floatfmt={SHORT.get(k, k): v for k, v in PCT.items()}))
     for line in _published_nir(ds, elements, year):
         out.print(line)
+    if len(crit):
+        cols = ["element", "stage", "method", "value", "threshold", "hhi_wgi_global",
+                "hhi_wgi_sourcing", "import_reliance", "eol_rir", "hhi_production",
+                "import_risk", "import_fraction"]
+        out.print(rich_table(crit[cols], title="Criticality indices (EU CRM supply risk, EC 2017 "
+                             "method, US lens; GeoPolRisk, geopolrisk-py method) with inputs",
+                             floatfmt={c: ".3f" for c in cols}))
     out.print("US NIR: USGS net import reliance (C − P)/C of the stage's product (E = net "
               "exporter, — = no US consumption at that stage). indep.: share of US demand a "
               "chain with no adversary stage can serve (allied output fully available to the "

@@ -66,6 +66,11 @@ def exposure_section(ds: Dataset, chain: SupplyChain, year: int = 2025,
             sec.headlines.append(Headline(f"independence_{e}", float(final.loc[e, "independence"]),
                                           "share", f"US independence for {e} magnets "
                                           f"({year}, allied access)", "chain model"))
+    from reeplan.chain.criticality_inputs import chain_criticality
+
+    crit = chain_criticality(ds, chain, year, KEY_ELEMENTS)
+    if len(crit):
+        sec.tables["criticality"] = crit
     if with_chokepoints:
         chokes = calc_chokepoints(ds, chain, year)
         if len(chokes):
