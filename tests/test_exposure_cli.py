@@ -19,11 +19,11 @@ runner = CliRunner()
 
 
 @pytest.fixture(scope="module")
-def chain3():  # noqa: ANN201
+def chain3():
     return build_chain(load_dataset(CHAIN3), ChainOptions(years=(2025, 2025)))
 
 
-def test_sankey_flows_sum_to_chain_totals(chain3) -> None:  # noqa: ANN001
+def test_sankey_flows_sum_to_chain_totals(chain3) -> None:
     flows = sankey_flows(chain3, ["Nd", "Dy"], 2025)
     by_link = flows.groupby(["stage_from", "stage_to"])["value"].sum()
     chain_links = chain3.data["flow"].sel(year=2025, element=["Nd", "Dy"]).sum(
@@ -40,7 +40,7 @@ def test_sankey_flows_sum_to_chain_totals(chain3) -> None:  # noqa: ANN001
     assert made == pytest.approx(117 + 22.5)
 
 
-def test_sankey_figure_totals(chain3) -> None:  # noqa: ANN001
+def test_sankey_figure_totals(chain3) -> None:
     from reeplan.report.plots import sankey_figure
 
     flows = sankey_flows(chain3, ["Nd"], 2025)
@@ -48,14 +48,14 @@ def test_sankey_figure_totals(chain3) -> None:  # noqa: ANN001
     assert sum(fig.plotly.data[0].link.value) == pytest.approx(flows["value"].sum())
 
 
-def test_heatmap_matrix(chain3) -> None:  # noqa: ANN001
+def test_heatmap_matrix(chain3) -> None:
     share = adversary_share_matrix(chain3, 2025)
     assert float(share.sel(element="Nd", stage="separation")) == pytest.approx(90 / 117)
     assert float(share.sel(element="Dy", stage="magnet")) == pytest.approx(1.0)
     assert np.isnan(float(share.sel(element="La", stage="mining")))
 
 
-def test_resolve_elements(chain3) -> None:  # noqa: ANN001
+def test_resolve_elements(chain3) -> None:
     assert resolve_elements(chain3, "NdPr") == ["Nd", "Pr"]
     assert resolve_elements(chain3, "Dy") == ["Dy"]
     with pytest.raises(ValueError, match="unknown element or group"):

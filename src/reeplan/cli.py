@@ -100,6 +100,10 @@ from reeplan.cli_exposure import register as _register_exposure; _register_expos
 
 from reeplan.cli_run import register as _register_run; _register_run(app)  # noqa: E402, E702, I001
 
+from reeplan.cli_finance import register as _rf; _rf(app)  # noqa: E402, E702, I001
+
+from reeplan.cli_sim import register as _register_sim; _register_sim(app)  # noqa: E402, E702, I001
+
 
 def main() -> None:
     """Entry point of the ``reeplan`` console script."""

@@ -1,0 +1,269 @@
+"""``reeplan finance``: cost to the government and effect on a project of DPA award packages.
+
+Both spellings work with one command whose first argument may be the word ``compare``::
+
+    reeplan finance mp-10x --package mp-2025
+    reeplan finance compare mp-10x --package mp-2025 --package mp-10x-grant
+
+(``--list`` shows the preset projects and packages.) Every :class:`~reeplan.errors.ReeError`
+becomes a readable message on stderr and exit code 1.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from typing import TYPE_CHECKING, Annotated
+
+import pandas as pd
+import typer
+from rich.table import Table
+
+from reeplan.cli_common import fail
+from reeplan.cli_common import out as _out
+from reeplan.errors import ReeError
+
+if TYPE_CHECKING:
+    from reeplan.finance.evaluation import Evaluation
+
+__all__ = ["register"]
+
+_COST_COLUMNS = {
+    "instrument": "instrument", "kind": "kind", "authority": "authority",
+    "beneficiary": "to", "expected_cost_musd": "expected", "fair_value_musd": "fair value",
+    "p90_cost_musd": "P90", "p95_cost_musd": "P95", "annual_outlay_p95_musd": "P95 yr outlay",
+    "p_pays": "P(pays)", "max_exposure_musd": "max exposure",
+}
+_PRICE_COLUMNS = {
+    "benchmark": "benchmark", "start_price": "P0 $/kg", "kappa": "kappa /yr",
+    "half_life_yr": "half-life yr", "long_run_median": "LR median", "long_run_mean": "LR mean",
+    "sigma": "sigma", "jump_rate": "jumps /yr", "jump_std": "jump sd", "mu": "mu",
+    "ar1_slope": "AR(1) b", "resid_std": "resid sd", "source_id": "source",
+}
+_EFFECT_ROWS = [
+    ("NPV, expected (M$)", "npv_without_musd", "npv_with_musd", ",.0f"),
+    ("NPV, 5th percentile (M$)", "npv_p05_without_musd", "npv_p05_with_musd", ",.0f"),
+    ("NPV + transfers to sponsor (M$)", "npv_without_musd", "npv_with_sponsor_musd", ",.0f"),
+    ("IRR of expected cash flows", "irr_without", "irr_with", ".1%"),
+    ("Payback from first spend (yr)", "payback_years_without", "payback_years_with", ".1f"),
+    ("Break-even basket price ($/kg)", "breakeven_basket_usd_per_kg_without",
+     "breakeven_basket_usd_per_kg_with", ",.1f"),
+    ("P(reach production)", "p_production_without", "p_production_with", ".1%"),
+    ("Build start (yr)", "build_start_without", "build_start_with", ".2f"),
+    ("Production start, mean (yr)", "production_start_without", "production_start_with", ".2f"),
+]
+
+
+def _fmt(v: object, spec: str = ",.1f") -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "–"
+    if isinstance(v, bool) or not isinstance(v, int | float):
+        return str(v)
+    return format(v, spec)
+
+
+def _table(frame: pd.DataFrame, columns: dict[str, str], title: str,
+           specs: dict[str, str] | None = None) -> Table:
+    specs = specs or {}
+    t = Table(title=title, title_justify="left")
+    cols = [c for c in columns if c in frame.columns]
+    for c in cols:
+        t.add_column(columns[c], overflow="fold",
+                     justify="left" if frame[c].dtype == object else "right")
+    for _, row in frame.iterrows():
+        t.add_row(*[_fmt(row[c], specs.get(c, ",.1f")) for c in cols])
+    return t
+
+
+def _print_evaluation(ev: Evaluation) -> None:
+    st = ev.settings
+    _out.print(f"[bold]reeplan finance[/] — project [bold]{ev.project}[/], package "
+               f"[bold]{ev.package or '(none)'}[/]; {st.samples} samples, seed {st.seed}, "
+               f"price model {st.price_model}; PVs in million USD as of "
+               f"{ev.price_model.start_time:.1f}")
+    pm = ev.price_model
+    _out.print(_table(pm.table(), _PRICE_COLUMNS,
+                      f"Price model ({pm.kind}), calibrated to USGS annual averages "
+                      f"{pm.history_years[0]}–{pm.history_years[-1]}",
+                      {"kappa": ".3f", "half_life_yr": ".2f", "sigma": ".3f", "jump_rate": ".2f",
+                       "jump_std": ".3f", "mu": ".3f", "ar1_slope": ".3f", "resid_std": ".3f",
+                       "long_run_median": ",.1f", "long_run_mean": ",.1f"}))
+    corr = ", ".join(f"{a}-{b} {pm.correlation[i][j]:.2f}"
+                     for i, a in enumerate(pm.benchmarks) for j, b in enumerate(pm.benchmarks)
+                     if j > i)
+    _out.print(f"Shock correlation: {corr}; fair-value market price of risk "
+               f"{pm.market_price_of_risk}", markup=False)
+    if ev.package is not None:
+        frame = ev.instruments.copy()
+        total = {"instrument": "TOTAL", "kind": "", "authority": "", "beneficiary": "",
+                 "expected_cost_musd": ev.totals["expected_cost_musd"],
+                 "fair_value_musd": ev.totals["fair_value_musd"],
+                 "p90_cost_musd": ev.totals["p90_cost_musd"],
+                 "p95_cost_musd": ev.totals["p95_cost_musd"],
+                 "annual_outlay_p95_musd": ev.totals["annual_outlay_p95_musd"],
+                 "p_pays": None, "max_exposure_musd": ev.totals["max_exposure_musd"]}
+        frame = pd.concat([frame, pd.DataFrame([total])], ignore_index=True)
+        _out.print(_table(frame, _COST_COLUMNS,
+                          "Cost to the government (PV at Treasury; P90/P95 of PV; P95 yr outlay "
+                          "= largest yearly 95th-percentile budget outlay)",
+                          {"p_pays": ".0%"}))
+        for _, r in ev.instruments.iterrows():
+            _out.print(f"  {r['instrument']}: {r['basis']}", markup=False)
+    _out.print(_effect_table(ev))
+    e = ev.effect
+    _out.print(f"Years earlier: {e['years_earlier']:.2f} (funding-gap coverage "
+               f"{e.get('coverage', 0):.0%}); value of the earlier start "
+               f"{e['timing_value_musd']:,.0f} M$; transfers to the sponsor's other assets "
+               f"{e['sponsor_transfer_pv_musd']:,.0f} M$ (PV at the project rate "
+               f"{e['discount_rate']:.0%}). NPVs with and without share the package's schedule.",
+               markup=False)
+    book = ev.bookkeeping
+    if book is not None:
+        _out.print(_table(book.shortfalls,
+                          {"shortfall": "shortfall", "prior_musd": "prior",
+                           "package_musd": "this package", "cumulative_musd": "cumulative",
+                           "threshold_musd": "threshold", "crossed": "crossed"},
+                          "Title III actions per shortfall (§303(a)(6)(B), million USD)"))
+        _out.print(f"DPA Fund obligations of the Title III actions: maximum "
+                   f"{book.dpa_fund_max_musd:,.0f} M$, expected {book.dpa_fund_expected_musd:,.0f}"
+                   " M$ (end-of-year balance cap 750 M$)", markup=False)
+        for w in book.warnings:
+            _out.print("[yellow]warning[/] ", end="")
+            _out.print(f"[{w.code}] {w.message} ({w.source_id})", markup=False)
+    _out.print("Sources: " + ", ".join(ev.sources), markup=False)
+
+
+def _effect_table(ev: Evaluation) -> Table:
+    t = Table(title="Effect on the project", title_justify="left")
+    t.add_column("metric")
+    t.add_column("without package", justify="right")
+    t.add_column("with package", justify="right")
+    for label, a, b, spec in _EFFECT_ROWS:
+        t.add_row(label, _fmt(ev.effect.get(a), spec), _fmt(ev.effect.get(b), spec))
+    return t
+
+
+def _print_compare(frame: pd.DataFrame, project: str, samples: int, seed: int) -> None:
+    _out.print(f"[bold]reeplan finance compare[/] — project [bold]{project}[/]; {samples} "
+               f"samples, seed {seed} (common random numbers); million USD")
+    cols = {"package": "package", "expected_cost_musd": "expected cost",
+            "fair_value_musd": "fair value", "p95_cost_musd": "P95 cost",
+            "annual_outlay_p95_musd": "P95 yr outlay", "npv_with_musd": "NPV with",
+            "npv_gain_musd": "NPV gain", "p_production_with": "P(prod)",
+            "years_earlier": "yrs earlier", "warnings": "warnings"}
+    _out.print(_table(frame, cols, "Packages compared",
+                      {"p_production_with": ".1%", "years_earlier": ".2f"}))
+
+
+def _print_presets() -> None:
+    from reeplan.finance.loader import list_package_presets, load_package, load_projects
+
+    projects = load_projects()
+    t = Table(title="Preset projects", title_justify="left")
+    for c in ("id", "name", "stage", "maturity", "status", "shortfall"):
+        t.add_column(c)
+    for p in projects.values():
+        t.add_row(p.id, p.name, p.stage, p.maturity, p.status, p.shortfall)
+    _out.print(t)
+    t = Table(title="Preset packages", title_justify="left")
+    for c in ("id", "project", "name", "instruments"):
+        t.add_column(c)
+    for pid in list_package_presets():
+        pkg = load_package(pid)
+        t.add_row(pkg.id, pkg.project, pkg.name, ", ".join(i.kind for i in pkg.instruments))
+    _out.print(t)
+
+
+def finance(
+    args: Annotated[list[str] | None, typer.Argument(
+        help="PROJECT (a preset id, a projects YAML file, or FILE:ID), or 'compare PROJECT'.",
+        show_default=False)] = None,
+    package: Annotated[list[str] | None, typer.Option(
+        "--package", "-p", help="Package preset id or YAML file (repeat with compare).",
+        show_default=False)] = None,
+    samples: Annotated[int, typer.Option(help="Monte Carlo samples.", min=10)] = 2000,
+    seed: Annotated[int, typer.Option(help="Random seed (results are reproducible).")] = 20250710,
+    price_model: Annotated[str, typer.Option(
+        "--price-model", help="log_ou_jump (calibrated, default) or gbm (baseline).")
+    ] = "log_ou_jump",
+    fmt: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+    list_presets: Annotated[bool, typer.Option("--list", help="List preset projects and "
+                                               "packages.")] = False,
+) -> None:
+    """Cost to the government of a DPA award package and its effect on a project.
+
+    Usage: 'reeplan finance PROJECT --package P', or
+    'reeplan finance compare PROJECT --package A --package B'.
+    """
+    from reeplan.finance.evaluation import Settings, evaluate
+    from reeplan.finance.loader import load_package, resolve_project
+    from reeplan.finance.report import compare_packages
+
+    try:
+        if fmt not in ("table", "json"):
+            msg = f"--format must be table or json, not {fmt!r}"
+            raise ReeError(msg)
+        if price_model not in ("log_ou_jump", "gbm"):
+            msg = f"--price-model must be log_ou_jump or gbm, not {price_model!r}"
+            raise ReeError(msg)
+        if list_presets:
+            _print_presets()
+            return
+        words = list(args or [])
+        compare = bool(words) and words[0] == "compare"
+        if compare:
+            words = words[1:]
+        if len(words) != 1:
+            msg = ("give exactly one PROJECT: reeplan finance PROJECT [--package P] or "
+                   "reeplan finance compare PROJECT --package A --package B")
+            raise ReeError(msg)
+        project = resolve_project(words[0])
+        packages = [load_package(p) for p in package or []]
+        settings = Settings(samples=samples, seed=seed, price_model=price_model)
+        if compare:
+            if not packages:
+                msg = "compare needs at least one --package"
+                raise ReeError(msg)
+            frame, evals = compare_packages(project, packages, settings)
+        else:
+            if len(packages) > 1:
+                msg = "several --package options: use 'reeplan finance compare PROJECT ...'"
+                raise ReeError(msg)
+            ev = evaluate(project, packages[0] if packages else None, settings)
+    except ReeError as exc:
+        raise fail(exc) from None
+    if compare:
+        if fmt == "json":
+            doc = {"project": project.id, "comparison": frame.to_dict(orient="records"),
+                   "evaluations": [e.to_dict() for e in evals]}
+            sys.stdout.write(json.dumps(_clean(doc), indent=1, default=_json_default) + "\n")
+        else:
+            _print_compare(frame, project.id, samples, seed)
+        return
+    if fmt == "json":
+        sys.stdout.write(json.dumps(_clean(ev.to_dict()), indent=1, default=_json_default) + "\n")
+    else:
+        _print_evaluation(ev)
+
+
+def _json_default(o: object) -> object:
+    if hasattr(o, "item"):
+        return _clean(o.item())  # numpy scalars
+    return str(o)
+
+
+def _clean(o: object) -> object:
+    """Replace NaN and infinities by ``None`` so the output is strict JSON."""
+    if isinstance(o, float) and not math.isfinite(o):
+        return None
+    if isinstance(o, dict):
+        return {k: _clean(v) for k, v in o.items()}
+    if isinstance(o, list | tuple):
+        return [_clean(v) for v in o]
+    return o
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``finance`` command to the main Typer app."""
+    app.command("finance", no_args_is_help=True)(finance)

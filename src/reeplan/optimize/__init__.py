@@ -1,0 +1,14 @@
+"""DPA award portfolio optimisation: which projects, which instruments, for the most
+independence per dollar (linopy MILP solved with HiGHS)."""
+
+from reeplan.optimize.inputs import PortfolioInputs, PortfolioSpec, check_portfolio_inputs
+from reeplan.optimize.model import PortfolioResult, create_model, solve_portfolio
+
+__all__ = [
+    "PortfolioInputs",
+    "PortfolioResult",
+    "PortfolioSpec",
+    "check_portfolio_inputs",
+    "create_model",
+    "solve_portfolio",
+]

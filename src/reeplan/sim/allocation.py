@@ -1,0 +1,204 @@
+r"""Allocation of what reaches US users, by sector: DPA Title I, inventories, the stockpile.
+
+Works on the *uses* (element × sector pairs with US demand), layout ``[T, U, S]``. Uses of the
+same element served by the same route (finished magnets, or oxides) form a group that shares
+the route's supply pools. Per quarter and group (``methods.md`` §5, ``dpa.md`` §1.4):
+
+1. imports from an exporter that denies military end use go pro rata to non-defense uses;
+2. other imports and the US share of the non-China ramp-up go pro rata to remaining demand
+   (foreign suppliers are not bound by DPAS);
+3. US-jurisdiction output serves DX, then DO, then unrated demand when DPA Title I is in force
+   (pro rata otherwise): it re-orders US output only and cannot bring back denied imports;
+4. each use draws its own commercial inventory, refilled from material left unallocated;
+5. National Defense Stockpile releases go to defense uses only: the release order follows the
+   first shock (or an earlier defense shortfall) and material arrives after the release delay,
+   :math:`r = \min(\text{stock}, \text{defense deficit} \cdot a_t)`, with :math:`a_t` the share
+   of the quarter after the release date.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from reeplan.sim.network import Network
+
+__all__ = ["Uses", "allocate", "stocks"]
+
+_TOL = 1e-9
+_DAYS_PER_QUARTER = 365.25 / 4
+
+
+@dataclass(frozen=True)
+class Uses:
+    """Index structure of the uses and their (element, route) groups."""
+
+    e: np.ndarray
+    """``[U]`` element index."""
+    k: np.ndarray
+    """``[U]`` sector index."""
+    magnet: np.ndarray
+    """``[U]`` served by finished magnets (else by oxides)."""
+    defense: np.ndarray
+    """``[U]`` the defense sector (rated demand)."""
+    g: np.ndarray
+    """``[U]`` group index."""
+    ge: np.ndarray
+    """``[G]`` element of each group."""
+    gmag: np.ndarray
+    """``[G]`` group served by magnets."""
+    gstart: np.ndarray
+    """``[G]`` first use of each group (uses are sorted by element, then route)."""
+    elements: np.ndarray
+    """``[E']`` elements that have uses."""
+    estart: np.ndarray
+    """``[E']`` first use of each of those elements."""
+    gestart: np.ndarray
+    """``[E']`` first group of each of those elements."""
+    n_elements: int
+
+    @classmethod
+    def of(cls, net: Network) -> Uses:
+        """Build the index structure of ``net``'s uses (sorted by element, then route)."""
+        e, k = net.uses[:, 0], net.uses[:, 1]
+        magnet = net.magnet_route[e, k]
+        defense = np.array([net.sectors[i] == "defense" for i in k], bool)
+        key = e * 2 + (~magnet).astype(int)
+        if np.any(np.diff(key) < 0):
+            msg = "network uses must be sorted by element, then route"
+            raise ValueError(msg)
+        new_g = np.r_[True, np.diff(key) != 0]
+        g = np.cumsum(new_g) - 1
+        gstart = np.flatnonzero(new_g)
+        ge, gmag = e[gstart], magnet[gstart]
+        new_e = np.r_[True, np.diff(e) != 0]
+        return cls(e, k, magnet, defense, g, ge, gmag, gstart, e[new_e], np.flatnonzero(new_e),
+                   np.flatnonzero(np.r_[True, np.diff(ge) != 0]), len(net.elements))
+
+    def gsum(self, x: np.ndarray) -> np.ndarray:
+        """Sum ``[T, U, S]`` over each group's uses -> ``[T, G, S]``."""
+        return np.add.reduceat(x, self.gstart, axis=1)
+
+    def esum(self, x: np.ndarray) -> np.ndarray:
+        """Sum ``[T, U, S]`` over each element's uses -> ``[T, E, S]``."""
+        out = np.zeros((x.shape[0], self.n_elements, x.shape[2]))
+        out[:, self.elements] = np.add.reduceat(x, self.estart, axis=1)
+        return out
+
+    def g_to_e(self, x: np.ndarray) -> np.ndarray:
+        """Sum ``[T, G, S]`` over each element's groups -> ``[T, E, S]``."""
+        out = np.zeros((x.shape[0], self.n_elements, x.shape[2]))
+        out[:, self.elements] = np.add.reduceat(x, self.gestart, axis=1)
+        return out
+
+    def by_group(self, magnet: np.ndarray, oxide: np.ndarray) -> np.ndarray:
+        """Route pools ``[T, E, S]`` -> ``[T, G, S]``."""
+        return np.where(self.gmag[None, :, None], magnet[:, self.ge], oxide[:, self.ge])
+
+    def pro_rata(self, pool: np.ndarray, need: np.ndarray) -> np.ndarray:
+        """Share group pools ``[T, G, S]`` over ``need [T, U, S]`` in proportion, capped."""
+        tot = self.gsum(need)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            frac = np.where(tot > _TOL, np.minimum(pool / np.where(tot > _TOL, tot, 1.0), 1.0),
+                            0.0)
+        return need * frac[:, self.g]
+
+
+def allocate(uses: Uses, need: np.ndarray, pools: dict[str, np.ndarray], dpa_on: np.ndarray,
+             dx_share: float) -> dict[str, np.ndarray]:
+    """Steps 1–3 for every quarter at once.
+
+    Parameters
+    ----------
+    need
+        Demand after substitution ``[T, U, S]``.
+    pools
+        ``x_mil`` (imports closed to defense), ``free`` (other imports and ramp-up), ``dom``
+        (US jurisdiction), each ``[T, G, S]``.
+    dpa_on
+        ``[T]`` DPA Title I in force.
+    dx_share
+        Share of defense demand on DX-rated orders.
+
+    Returns
+    -------
+    dict
+        ``short`` (unmet after flows, ``[T, U, S]``), ``spare`` (pools left, ``[T, G, S]``),
+        ``served`` (US-jurisdiction output served to each use, ``[T, U, S]``),
+        ``dom_unrated`` and ``dom_defense`` (US-jurisdiction output served to unrated and
+        defense uses, ``[T, G, S]``).
+    """
+    dfn = uses.defense[None, :, None]
+    g1 = uses.pro_rata(pools["x_mil"], need * ~dfn)
+    rem = need - g1
+    g2 = uses.pro_rata(pools["free"], rem)
+    rem = rem - g2
+    dom = pools["dom"]
+    served = np.zeros_like(rem)
+    left = dom
+    rem_def = rem * dfn
+    for tier in (rem_def * dx_share, rem_def * (1.0 - dx_share), rem * ~dfn):
+        got = uses.pro_rata(left, tier)  # DX, then DO, then unrated (15 CFR 700.14)
+        served += got
+        left = left - uses.gsum(got)
+    prio = dpa_on[:, None, None]
+    served = np.where(prio, served, uses.pro_rata(dom, rem))
+    rem = rem - served
+    spare = (pools["x_mil"] - uses.gsum(g1)) + (pools["free"] - uses.gsum(g2)) + \
+        (dom - uses.gsum(served))
+    return {"short": np.maximum(rem, 0.0), "spare": np.maximum(spare, 0.0), "served": served,
+            "dom_unrated": uses.gsum(served * ~dfn), "dom_defense": uses.gsum(served * dfn)}
+
+
+def stocks(uses: Uses, demand: np.ndarray, short_pre: np.ndarray, spare: np.ndarray,
+           cover: np.ndarray, nds: np.ndarray, release: bool, delay_days: np.ndarray,
+           order_at: float = np.inf) -> dict[str, np.ndarray]:
+    """Steps 4–5, quarter by quarter (the only loop: 64 quarters, every sample at once).
+
+    Parameters
+    ----------
+    demand, short_pre
+        Demand and unmet demand after flows ``[T, U, S]``.
+    spare
+        Pools left after allocation ``[T, G, S]``.
+    cover
+        ``[S]`` commercial inventory in quarters of demand.
+    nds
+        ``[E, S]`` stockpile holdings (t REO-eq).
+    release, delay_days
+        Whether releases are ordered, and the delay ``[S]`` from the order to the first release.
+    order_at
+        Quarter index of the release order (the first shock); a defense shortfall before it
+        brings the order forward.
+    """
+    T = short_pre.shape[0]
+    inv = demand[0] * cover[None, :]
+    dfn = uses.defense[:, None]
+    eu = uses.e
+    stock = nds[eu] * dfn  # [U, S]: each defense use holds its element's stock
+    delay = delay_days[None, :] / _DAYS_PER_QUARTER
+    first = np.full(inv.shape, float(order_at))
+    short = np.empty_like(short_pre)
+    short_no = np.empty_like(short_pre)
+    draw_out = np.zeros_like(short_pre)
+    rel_out = np.zeros_like(short_pre)
+    for t in range(T):
+        s = short_pre[t]
+        draw = np.minimum(inv, s)
+        inv = inv - draw
+        s = s - draw
+        deficit = np.maximum(demand[t] * cover[None, :] - inv, 0.0)
+        inv = inv + uses.pro_rata(spare[t][None], deficit[None])[0]
+        short_no[t] = s
+        first = np.where((s > _TOL) & dfn, np.minimum(first, float(t)), first)
+        if release:
+            avail = np.clip(t + 1.0 - (first + delay), 0.0, 1.0)
+            rel = np.minimum(stock, s * avail * dfn)
+            stock = stock - rel
+            s = s - rel
+            rel_out[t] = rel
+        short[t] = s
+        draw_out[t] = draw
+    return {"short": np.maximum(short, 0.0), "short_no_nds": np.maximum(short_no, 0.0),
+            "nds": rel_out, "draw": draw_out}
