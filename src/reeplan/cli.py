@@ -104,6 +104,8 @@ from reeplan.cli_finance import register as _rf; _rf(app)  # noqa: E402, E702, I
 
 from reeplan.cli_sim import register as _register_sim; _register_sim(app)  # noqa: E402, E702, I001
 
+from reeplan.cli_optimize import register as _register_opt; _register_opt(app)  # noqa: E402, E702, I001
+
 
 def main() -> None:
     """Entry point of the ``reeplan`` console script."""

@@ -129,7 +129,7 @@ def run_pipeline(config: RunConfig, progress: Progress | None = None,
     t = step(3, "exposure")
     sections.append(exposure_section(ds, chain, config.year, config.chokepoints))
     timings["exposure"] = time.perf_counter() - t
-    state.update(ds=ds, chain=chain, config=config, sections=sections)
+    state.update(ds=ds, chain=chain, config=config, sections=sections, shared={})
     for i, (name, fn) in enumerate(optional, start=4):
         t = step(i, name)
         sections.extend(fn(**state))

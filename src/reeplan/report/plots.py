@@ -520,3 +520,61 @@ def _rgba(hex_color: str, alpha: float) -> str:
     h = hex_color.lstrip("#")
     r, g, b = (int(h[i:i + 2], 16) for i in (0, 2, 4))
     return f"rgba({r},{g},{b},{alpha})"
+
+
+# -- frontier and time to survive / recover ------------------------------------------------
+
+
+def frontier_figure(frontier: pd.DataFrame, title: str = "Efficient frontier of DPA awards"
+                    ) -> ReportFigure:
+    """Expected weighted shortfall against budget (columns ``budget_usd``, ``expected_loss``)."""
+    data = frontier[["budget_usd", "expected_loss"]].astype(float).copy()
+    x = (data["budget_usd"] / 1e9).tolist()
+    fig = go.Figure(go.Scatter(x=x, y=data["expected_loss"].tolist(), mode="lines+markers",
+                               line={"color": "#1f5fa8", "width": 2}, name="optimum"))
+    fig.update_layout(title={"text": title}, height=420,
+                      xaxis={"title": {"text": "Budget (scored cost, $bn)"}},
+                      yaxis={"title": {"text": "Expected weighted shortfall (t REO-eq)"}})
+    static = MplFigure(figsize=(8, 4.2), layout="constrained")
+    ax = static.add_subplot()
+    ax.plot(x, data["expected_loss"], marker="o", color="#1f5fa8")
+    ax.set_xlabel("Budget (scored cost, $bn)")
+    ax.set_ylabel("Expected weighted shortfall (t REO-eq)")
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    return ReportFigure(title, fig, static, {"frontier": data})
+
+
+def tts_ttr_figure(tts: pd.DataFrame, title: str = "Time to survive against time to recover"
+                   ) -> ReportFigure:
+    """Scatter of P50 time to survive (x) against time to recover (y) per scenario × use.
+
+    Points above the diagonal are exposed (TTS < TTR). Infinite TTS (never short) is left out.
+    """
+    need = ["scenario", "element", "sector", "stockpile", "tts_years_p50", "ttr_years_p50"]
+    data = tts[need].copy()
+    data = data[np.isfinite(data["tts_years_p50"].astype(float))]
+    fig = go.Figure()
+    static = MplFigure(figsize=(7, 5.5), layout="constrained")
+    ax = static.add_subplot()
+    for k, (stock, part) in enumerate(data.groupby("stockpile")):
+        color = ["#c62828", "#1f5fa8"][k % 2]
+        text = (part["scenario"] + ": " + part["element"] + " " + part["sector"]).tolist()
+        fig.add_trace(go.Scatter(x=part["tts_years_p50"].tolist(),
+                                 y=part["ttr_years_p50"].tolist(), mode="markers", text=text,
+                                 name=f"{stock} stockpile", marker={"color": color}))
+        ax.scatter(part["tts_years_p50"], part["ttr_years_p50"], s=12, color=color,
+                   label=f"{stock} stockpile")
+    top = float(max(data["tts_years_p50"].max(), data["ttr_years_p50"].max(), 1.0)) \
+        if len(data) else 1.0
+    fig.add_trace(go.Scatter(x=[0, top], y=[0, top], mode="lines", name="TTS = TTR",
+                             line={"dash": "dot", "color": "grey"}))
+    fig.update_layout(title={"text": title}, height=480,
+                      xaxis={"title": {"text": "Time to survive, P50 (years)"}},
+                      yaxis={"title": {"text": "Time to recover, P50 (years)"}})
+    ax.plot([0, top], [0, top], ls=":", color="grey")
+    ax.set_xlabel("Time to survive, P50 (years)")
+    ax.set_ylabel("Time to recover, P50 (years)")
+    ax.set_title(title)
+    ax.legend()
+    return ReportFigure(title, fig, static, {"points": data})

@@ -43,6 +43,8 @@ def format_value(value: float, unit: str) -> str:
     """
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "n/a"
+    if isinstance(value, float) and math.isinf(value):
+        return "never" if unit in ("quarters", "years") and value > 0 else str(value)
     if unit == "share":
         return f"{value:.1%}"
     if unit == "USD":
@@ -58,7 +60,12 @@ def format_value(value: float, unit: str) -> str:
 
 def _clean(v: Any) -> Any:
     if isinstance(v, (np.floating, float)):
-        return None if math.isnan(float(v)) else float(v)
+        f = float(v)
+        if math.isnan(f):
+            return None
+        if math.isinf(f):  # JSON has no infinity: "inf" (e.g. a time to survive never reached)
+            return "inf" if f > 0 else "-inf"
+        return f
     if isinstance(v, np.integer):
         return int(v)
     if isinstance(v, (np.bool_,)):

@@ -16,6 +16,7 @@ import pandas as pd
 
 from reeplan.chain.model import SupplyChain
 from reeplan.io.dataset import Dataset
+from reeplan.results import Headline, Section
 from reeplan.sim.metrics import PERCENTILES, calc_percentiles
 from reeplan.sim.network import ROUTES, Network, build_network
 from reeplan.sim.physical import propagate
@@ -181,7 +182,8 @@ def plot_fan(fan: pd.DataFrame, path: Path) -> Path:
 
 
 def simulation_section(ds: Dataset, chain: SupplyChain, scenarios: Iterable[str | Scenario],
-                       samples: int = 1000, seed: int = 0, **kwargs: Any
+                       samples: int = 1000, seed: int = 0,
+                       collect: list[SimulationResult] | None = None, **kwargs: Any
                        ) -> dict[str, pd.DataFrame]:
     """Run preset or given scenarios and return the tidy tables of the run's simulation section.
 
@@ -203,6 +205,8 @@ def simulation_section(ds: Dataset, chain: SupplyChain, scenarios: Iterable[str 
         sc = ref if isinstance(ref, Scenario) else load_scenario(ref)
         check_scenario(sc, ds, sc.name)
         res = run_simulation(net, compile_scenario(sc, net, sc.name), samples, seed, **kwargs)
+        if collect is not None:
+            collect.append(res)
         parts["sim_shortfall"].append(shortfall_table(res))
         parts["sim_tts"].append(tts_table(res))
         prices = price_table(res)
@@ -216,3 +220,56 @@ def simulation_section(ds: Dataset, chain: SupplyChain, scenarios: Iterable[str 
     out["sim_assumptions"] = pd.DataFrame({"id": list(assumptions),
                                            "assumption": list(assumptions.values())})
     return out
+
+
+def simulation_sections(*, ds: Dataset, chain: SupplyChain, config: Any = None,
+                        shared: dict[str, Any] | None = None, **_: Any) -> list[Section]:
+    """The disruption section of ``reeplan run``: every preset (or the run's scenarios)."""
+    from reeplan.report.plots import fan_chart, tts_ttr_figure
+    from reeplan.sim.loader import list_presets
+
+    scenarios = list(getattr(config, "scenarios", ()) or list_presets())
+    samples = int(getattr(config, "samples", 1000))
+    seed = int(getattr(config, "seed", 0))
+    results: list[SimulationResult] = []
+    tables = simulation_section(ds, chain, scenarios, samples, seed, collect=results, workers=2)
+    if shared is not None:
+        shared["sim_results"] = results
+    sec = Section(
+        "disruptions", "Disruption scenarios: shortfall, time to survive and time to recover",
+        summary=(f"{len(scenarios)} scenarios, {samples} Monte Carlo samples each (seed {seed}), "
+                 "quarterly 2025–2040, with market response, commercial inventories, DPA Title I "
+                 "priority (DX, DO, unrated) and National Defense Stockpile releases to defense "
+                 "only. Percentiles P5/P50/P95 over samples."),
+        tables=tables)
+    tts = tables["sim_tts"]
+    short = tables["sim_shortfall"]
+    for name in scenarios:
+        label = str(name)
+        for el in ("Dy", "Tb"):
+            rows = tts[(tts["scenario"] == label) & (tts["element"] == el)
+                       & (tts["sector"] == "defense")]
+            for _, r in rows.iterrows():
+                sec.headlines.append(Headline(
+                    f"tts_{label}_{el}_defense_{r['stockpile']}", float(r["tts_years_p50"]),
+                    "years", f"{label}: time to survive, {el} defense demand "
+                    f"({r['stockpile']} stockpile, P50, from the first shock)", "reeplan simulate"))
+        s = short[short["scenario"] == label]
+        if len(s):
+            sec.headlines.append(Headline(
+                f"unmet_{label}", float(s["unmet_t_p50"].sum()), "t REO-eq",
+                f"{label}: unmet US demand 2025–2040 (sum of P50 by element and sector)",
+                "reeplan simulate"))
+    if len(tts):
+        sec.figures["tts_vs_ttr"] = tts_ttr_figure(tts)
+    fan = tables["sim_fan"]
+    if len(fan):
+        first = fan[(fan["scenario"] == fan["scenario"].iloc[0]) & (fan["stockpile"] == "without")]
+        frame = first.rename(columns={"unmet_t_p5": "p5", "unmet_t_p50": "p50",
+                                      "unmet_t_p95": "p95"})
+        frame["label"] = frame["element"] + " " + frame["sector"]
+        sec.figures["shortfall_fan"] = fan_chart(
+            frame[["quarter", "p5", "p50", "p95", "label"]],
+            title=f"Unmet defense demand by quarter, {fan['scenario'].iloc[0]} (no stockpile)",
+            y_label="t REO-eq per quarter")
+    return [sec]
