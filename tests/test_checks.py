@@ -126,3 +126,12 @@ def test_assumption_source_needs_reasoning(tiny_dir: Path) -> None:
     with pytest.raises(DataError) as exc:
         load_dataset(tiny_dir)
     assert [(p.file, p.row) for p in exc.value.problems] == [("sources.csv", 3)]
+
+
+def test_unique_keys(tiny_dir: Path) -> None:
+    from reeplan.checks import check_unique_keys
+
+    path = tiny_dir / "mine_production.csv"
+    path.write_text(path.read_text() + "mp_chn_2025_b,CHN,2025,61,test,src_a,A,\n")
+    problems = check_unique_keys(_load(tiny_dir))
+    assert [(p.file, p.row, p.field) for p in problems] == [("mine_production.csv", 5, "country")]

@@ -11,10 +11,11 @@ from reeplan.cli import app
 from tests.conftest import replace_in
 
 runner = CliRunner()
+SKIP = ["--skip", "simulate", "--skip", "finance", "--skip", "optimize"]
 
 
 def test_run_on_tiny_dataset(tiny_dir: Path, tmp_path: Path) -> None:
-    res = runner.invoke(app, ["run", "--data", str(tiny_dir), "--no-store",
+    res = runner.invoke(app, ["run", "--data", str(tiny_dir), "--no-store", *SKIP,
                               "--out", str(tmp_path / "out")])
     assert res.exit_code == 0, res.output
     assert "60.0%" in res.output  # China's mine share 60/100
@@ -24,7 +25,7 @@ def test_run_on_tiny_dataset(tiny_dir: Path, tmp_path: Path) -> None:
 
 
 def test_run_json(tiny_dir: Path, tmp_path: Path) -> None:
-    res = runner.invoke(app, ["run", "--data", str(tiny_dir), "--json", "--no-store",
+    res = runner.invoke(app, ["run", "--data", str(tiny_dir), "--json", "--no-store", *SKIP,
                               "--out", str(tmp_path / "out")])
     assert res.exit_code == 0, res.output
     data = json.loads(res.stdout)

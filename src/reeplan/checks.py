@@ -28,6 +28,7 @@ __all__ = [
     "check_production_capacity",
     "check_references",
     "check_stage_shares",
+    "check_unique_keys",
     "check_year_order",
 ]
 
@@ -195,6 +196,29 @@ def check_assumption_grades(ds: Dataset) -> list[Problem]:
     return out
 
 
+NATURAL_KEYS = {
+    "mine_production": ("country", "year"),
+    "reserves": ("country",),
+    "us_salient": ("item", "year"),
+    "compositions": ("composition", "element"),
+    "governance": ("country", "year", "indicator"),
+}
+"""Columns whose combination identifies a fact: two rows must not state the same fact."""
+
+
+def check_unique_keys(ds: Dataset) -> list[Problem]:
+    """No two rows state the same fact (e.g. one country's mine production in one year)."""
+    out = []
+    for name, key in NATURAL_KEYS.items():
+        frame = ds.tables[name]
+        dup = frame[frame.duplicated(list(key), keep="first")]
+        for i, row in dup.iterrows():
+            what = ", ".join(f"{k}={row[k]}" for k in key)
+            out.append(_at(frame, i, key[0], f"a second row for {what} (ids must match to "
+                                              "replace a row in an overlay)"))
+    return out
+
+
 def check_elements_complete(ds: Dataset) -> list[Problem]:
     """The elements table holds the 16 rare-earth elements."""
     missing = REQUIRED_ELEMENTS - set(ds.tables["elements"].index)
@@ -219,6 +243,7 @@ CHECKS: dict[str, Callable[[Dataset], list[Problem]]] = {
     "year_order": check_year_order,
     "assumption_grades": check_assumption_grades,
     "elements_complete": check_elements_complete,
+    "unique_keys": check_unique_keys,
 }
 """Every dataset check by name, in the order they run."""
 

@@ -39,6 +39,8 @@ def run(
              "dir).")] = None,
     no_store: Annotated[bool, typer.Option("--no-store", help="Do not record the run.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the headlines as JSON.")] = False,
+    skip: Annotated[list[str] | None, typer.Option(
+        help="Leave a step out: simulate, finance or optimize (repeatable).")] = None,
 ) -> None:
     """Run the main job: exposure, disruptions, award costs, portfolio; write the brief."""
     from pydantic import ValidationError
@@ -49,7 +51,8 @@ def run(
     try:
         try:
             config = RunConfig(data=data, overlay=tuple(overlay or ()), year=year, budget=budget,
-                               scenarios=tuple(scenario or ()), samples=samples, seed=seed)
+                               scenarios=tuple(scenario or ()), samples=samples, seed=seed,
+                               skip=tuple(skip or ()))
         except ValidationError as exc:
             first = exc.errors()[0]
             msg = f"option --{first['loc'][0]}: {first['msg']}"

@@ -12,7 +12,7 @@ import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -48,6 +48,8 @@ class RunConfig(BaseModel):
     """Random seed: the same seed gives the same results."""
     chokepoints: bool = True
     """Rank chokepoints (re-routes the chain once per node)."""
+    skip: tuple[Literal["simulate", "finance", "optimize"], ...] = ()
+    """Analysis steps to leave out of the brief."""
 
 
 def code_version() -> str:
@@ -105,7 +107,7 @@ def run_pipeline(config: RunConfig, progress: Progress | None = None,
     ReeError
         On invalid data, scenarios or options (nothing is written by this function).
     """
-    optional = _optional_steps()
+    optional = [(n, f) for n, f in _optional_steps() if n not in config.skip]
     names = ["load", "summary", "chain", "exposure", *[n for n, _ in optional], "sources"]
     total = len(names)
     timings: dict[str, float] = {}

@@ -19,6 +19,8 @@ class Headline:
     unit: str
     label: str
     source: str = ""
+    primary: bool = True
+    """Shown as a card in the executive summary (all headlines go to the JSON and workbook)."""
 
 
 @dataclass

@@ -37,7 +37,7 @@ def summary_section(ds: Dataset, year: int = 2025) -> Section:
     sec.headlines.append(Headline("mine_hhi", s.mine_hhi, "index",
                                   f"HHI of world mine production {year}",
                                   "mine_production (USGS MCS)"))
-    for _, row in latest.iterrows():
+    for _, row in latest[latest["stage"] != "mining"].iterrows():
         sec.headlines.append(Headline(f"china_share_{row['stage']}", row["adversary_share"],
                                       "share", f"China's share of {row['stage']} "
                                       f"({int(row['year'])})", str(row["source"])))

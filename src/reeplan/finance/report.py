@@ -114,10 +114,12 @@ def finance_sections(*, config: Any = None, **_: Any) -> list[Section]:
         src = f"reeplan finance {row['project']} --package {row['package']}"
         sec.headlines.append(Headline(f"award_expected_cost_{row['package']}",
                                       float(row["expected_cost_musd"]), "million USD",
-                                      f"Expected cost to the government, {row['package']}", src))
+                                      f"Expected cost to the government, {row['package']}", src,
+                                      primary=row["package"] == "mp-2025"))
         sec.headlines.append(Headline(f"award_p95_cost_{row['package']}",
                                       float(row["p95_cost_musd"]), "million USD",
-                                      f"95th-percentile cost, {row['package']}", src))
+                                      f"95th-percentile cost, {row['package']}", src,
+                                      primary=row["package"] == "mp-2025"))
     for pkg, messages in out["warnings"].items():  # type: ignore[union-attr]
         sec.notes += [f"{pkg}: {m}" for m in messages]
     return [sec]

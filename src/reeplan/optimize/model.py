@@ -72,9 +72,12 @@ class PortfolioResult:
 
 
 def define_award_variables(m: linopy.Model, d: xr.Dataset, spec: PortfolioSpec) -> None:
-    """``Award-select`` x[project, option] ∈ {0, 1}; masked where the option does not exist."""
-    m.add_variables(binary=True, coords=[d.indexes["project"], d.indexes["option"]],
-                    name="Award-select", mask=d["available"])
+    """``Award-select`` x[project, option] ∈ {0, 1}; fixed at 0 where the option does not exist."""
+    x = m.add_variables(binary=True, coords=[d.indexes["project"], d.indexes["option"]],
+                        name="Award-select")
+    missing = (~d["available"]).astype(float)
+    if float(missing.sum()) > 0:
+        m.add_constraints((x * missing).sum() <= 0, name="Award-unavailable")
 
 
 def define_online(m: linopy.Model, d: xr.Dataset) -> None:

@@ -92,9 +92,11 @@ def group_table(inputs: PortfolioInputs, spec: PortfolioSpec, pf: Portfolio) -> 
 
 def run_portfolio(ds: Dataset, chain: SupplyChain, spec: PortfolioSpec, sim_results: list[Any],
                   samples: int = 500, seed: int = 0, frontier_max: float | None = None,
-                  frontier_points: int = 8, explain: bool = True) -> dict[str, Any]:
+                  frontier_points: int = 8, explain: bool = True,
+                  finance_samples: int = 200) -> dict[str, Any]:
     """Inputs → optimum → awards, groups, frontier, marginal value, why in/out."""
-    inputs, options = define_portfolio_inputs(ds, chain, sim_results, samples, seed)
+    inputs, options = define_portfolio_inputs(ds, chain, sim_results, samples, seed,
+                                              finance_samples=finance_samples)
     pf = optimize(inputs, spec)
     out: dict[str, Any] = {"inputs": inputs, "options": options, "portfolio": pf,
                            "awards": award_table(inputs, options, pf),
@@ -119,8 +121,10 @@ def portfolio_sections(*, ds: Dataset, chain: SupplyChain, config: Any = None,
     sims = (shared or {}).get("sim_results") or run_sims(
         ds, chain, list(getattr(config, "scenarios", ()) or ()), 100, seed)
     spec = PortfolioSpec(budget=budget, time_limit=30.0)
-    res = run_portfolio(ds, chain, spec, sims, samples=500, seed=seed,
-                        frontier_max=max(2 * budget, 1e9), frontier_points=6)
+    samples = int(min(getattr(config, "samples", 500), 500))
+    res = run_portfolio(ds, chain, spec, sims, samples=samples, seed=seed,
+                        frontier_max=max(2 * budget, 1e9), frontier_points=6,
+                        finance_samples=int(min(max(samples, 50), 200)))
     pf: Portfolio = res["portfolio"]
     awards = res["awards"]
     sec = Section(

@@ -576,5 +576,6 @@ def tts_ttr_figure(tts: pd.DataFrame, title: str = "Time to survive against time
     ax.set_xlabel("Time to survive, P50 (years)")
     ax.set_ylabel("Time to recover, P50 (years)")
     ax.set_title(title)
-    ax.legend()
+    if len(data):
+        ax.legend()
     return ReportFigure(title, fig, static, {"points": data})

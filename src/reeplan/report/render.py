@@ -86,7 +86,8 @@ def to_json_dict(result: RunResult) -> dict[str, Any]:
         "provenance": result.provenance,
         "timings_s": result.timings,
         "headlines": [{"key": h.key, "value": _clean(h.value), "unit": h.unit, "label": h.label,
-                       "display": format_value(h.value, h.unit), "source": h.source}
+                       "display": format_value(h.value, h.unit), "source": h.source,
+                      "primary": h.primary}
                       for h in result.headlines()],
         "sections": [{"name": s.name, "title": s.title, "summary": s.summary,
                       "notes": s.notes,
@@ -132,7 +133,7 @@ def render_html(result: RunResult) -> str:
                          "tables": [{"name": k, "html": _html_table(v)}
                                     for k, v in s.tables.items()]})
     headlines = [{"label": h.label, "display": format_value(h.value, h.unit), "key": h.key,
-                  "source": h.source} for h in result.headlines()]
+                  "source": h.source} for h in result.headlines() if h.primary]
     return env.get_template("brief.html.j2").render(
         sections=sections, headlines=headlines, provenance=result.provenance,
         timings=result.timings, generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"))

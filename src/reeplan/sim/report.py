@@ -244,6 +244,7 @@ def simulation_sections(*, ds: Dataset, chain: SupplyChain, config: Any = None,
         tables=tables)
     tts = tables["sim_tts"]
     short = tables["sim_shortfall"]
+    featured = {"april-2025-controls", "heavy-ree-embargo"}
     for name in scenarios:
         label = str(name)
         for el in ("Dy", "Tb"):
@@ -253,13 +254,14 @@ def simulation_sections(*, ds: Dataset, chain: SupplyChain, config: Any = None,
                 sec.headlines.append(Headline(
                     f"tts_{label}_{el}_defense_{r['stockpile']}", float(r["tts_years_p50"]),
                     "years", f"{label}: time to survive, {el} defense demand "
-                    f"({r['stockpile']} stockpile, P50, from the first shock)", "reeplan simulate"))
+                    f"({r['stockpile']} stockpile, P50, from the first shock)", "reeplan simulate",
+                    primary=label in featured and el == "Dy"))
         s = short[short["scenario"] == label]
         if len(s):
             sec.headlines.append(Headline(
                 f"unmet_{label}", float(s["unmet_t_p50"].sum()), "t REO-eq",
                 f"{label}: unmet US demand 2025–2040 (sum of P50 by element and sector)",
-                "reeplan simulate"))
+                "reeplan simulate", primary=label in featured))
     if len(tts):
         sec.figures["tts_vs_ttr"] = tts_ttr_figure(tts)
     fan = tables["sim_fan"]
