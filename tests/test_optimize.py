@@ -149,3 +149,31 @@ def test_result_reports_solver() -> None:
     assert res.timings["solve_s"] >= 0
     assert res.timings["build_s"] >= 0
     assert res.cost_total == pytest.approx(float(res.cost_by_year.sum()))
+
+
+@pytest.mark.parametrize(("seed", "extra"), [
+    (21, {}),
+    (22, {"cvar_alpha": 0.8}),
+    (23, {"budget_per_year": 2.5e8}),
+])
+def test_benders_equals_extensive_form(seed: int, extra: dict) -> None:
+    """The decomposition reaches the extensive MILP's optimum (stockpile included)."""
+    from reeplan.optimize.solve import optimize
+
+    inst = random_instance(6, 2, n_samples=30, n_years=5, seed=seed, stockpile=True)
+    spec = PortfolioSpec(budget=8e8, fund_cap=None, **{**EXACT, "mip_gap": 1e-6}, **extra)
+    ext = optimize(inst, spec, method="extensive")
+    ben = optimize(inst, spec, method="benders")
+    assert ben.solver["termination"] == "optimal"
+    assert ben.objective == pytest.approx(ext.objective, rel=1e-5)
+    assert ben.cost <= spec.budget * (1 + 1e-9)
+
+
+def test_frontier_is_monotone() -> None:
+    from reeplan.optimize.solve import calc_frontier
+
+    inst = random_instance(5, 2, n_samples=10, n_years=4, seed=31)
+    table = calc_frontier(inst, PortfolioSpec(budget=1e9, fund_cap=None), 1e9, points=4)
+    assert list(table["budget_usd"]) == pytest.approx([0, 1e9 / 3, 2e9 / 3, 1e9])
+    assert (table["objective"].diff().dropna() <= 1e-9).all()
+    assert table.loc[0, "cost_usd"] == 0.0

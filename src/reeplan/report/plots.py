@@ -479,7 +479,8 @@ def fan_chart(percentiles: pd.DataFrame, title: str = "", y_label: str = "") -> 
     ax.set_ylabel(y_label)
     ax.set_title(title)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, frameon=False)
+    if len(data):
+        ax.legend(fontsize=8, frameon=False)
     return ReportFigure(title, fig, static, {"percentiles": data})
 
 
