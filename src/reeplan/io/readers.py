@@ -153,13 +153,34 @@ def load_dataset(
             problems += found
             read.append(path)
             tables[name] = _apply_overlay(tables[name], frame)
-    raise_if_problems(problems, "invalid dataset")
     ds = Dataset(tables, (base, *map(Path, overlays)), digest_files(read), tuple(map(str, read)))
     if check:
+        # consistency checks run on the rows that were valid, so one pass reports everything
         from reeplan.checks import check_dataset
 
-        check_dataset(ds)
+        try:
+            check_dataset(ds)
+        except DataError as exc:
+            rejected = _rejected_ids(read, tables) if problems else set()
+            # a reference to a row that was rejected above is a consequence, not a new problem
+            problems += [p for p in exc.problems
+                         if not any(f"{r!r}" in p.message for r in rejected)]
+    raise_if_problems(problems, "invalid dataset")
     return ds
+
+
+def _rejected_ids(paths: list[Path], tables: dict[str, pd.DataFrame]) -> set[str]:
+    """Ids of rows present in the files read but rejected by validation."""
+    out: set[str] = set()
+    for path in paths:
+        name = path.stem
+        try:
+            with path.open(newline="", encoding="utf-8") as fh:
+                ids = {row.get("id", "").strip() for row in csv.DictReader(fh)}
+        except (OSError, UnicodeDecodeError, csv.Error):
+            continue
+        out |= {i for i in ids if i} - set(tables.get(name, pd.DataFrame()).index)
+    return out
 
 
 def _apply_overlay(base: pd.DataFrame, over: pd.DataFrame) -> pd.DataFrame:
