@@ -8,7 +8,6 @@ receives ``(step, done, total)`` so the CLI can draw a progress bar.
 from __future__ import annotations
 
 import platform
-import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -53,16 +52,10 @@ class RunConfig(BaseModel):
 
 
 def code_version() -> str:
-    """reeplan's version, with the git commit when run from a checkout."""
-    from reeplan import __version__
+    """reeplan's version, with the git commit when run from a checkout (see the run store)."""
+    from reeplan.store import code_version as store_code_version
 
-    try:
-        sha = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
-                             text=True, check=True, timeout=5,
-                             cwd=Path(__file__).parent).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        sha = ""
-    return f"{__version__}+{sha}" if sha else __version__
+    return store_code_version()
 
 
 def _optional_steps() -> list[tuple[str, Callable[..., list[Section]]]]:
