@@ -77,7 +77,8 @@ def optimize_cmd(
         spec = _spec(budget, cvar, defense_weight, time_limit)
         ds, chain, sims = _prepare(data, overlay, scenario, samples, seed)
         with err.status("evaluating packages and solving"):
-            res = run_portfolio(ds, chain, spec, sims, samples=samples, seed=seed)
+            res = run_portfolio(ds, chain, spec, sims, samples=samples, seed=seed,
+                                finance_samples=min(200, max(50, samples)))
     except ReeError as exc:
         raise fail(exc) from None
     pf = res["portfolio"]
@@ -132,7 +133,8 @@ def frontier_cmd(
             raise ReeError(msg)
         spec = _spec(max_budget, cvar, 10.0, 60.0)
         ds, chain, sims = _prepare(data, overlay, scenario, samples, seed)
-        inputs, _ = define_portfolio_inputs(ds, chain, sims, samples, seed)
+        inputs, _ = define_portfolio_inputs(ds, chain, sims, samples, seed,
+                                            finance_samples=min(200, max(50, samples)))
         with err.status(f"solving {points} budgets"):
             table = calc_frontier(inputs, spec, max_budget, points)
         written = [str(p) for p in write_figure(frontier_figure(table), chart)] if chart else []

@@ -1,0 +1,53 @@
+"""`reeplan optimize` and `reeplan frontier` on the bundled data (few samples)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from reeplan.cli import app
+
+runner = CliRunner()
+
+
+def test_optimize_json_respects_budget() -> None:
+    res = runner.invoke(app, ["optimize", "--budget", "1e9", "--samples", "18",
+                              "--scenario", "april-2025-controls", "--scenario",
+                              "heavy-ree-embargo", "--json"])
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.stdout)
+    assert data["cost_usd"] <= 1e9 * (1 + 1e-9)
+    assert data["expected_loss"] <= data["baseline_loss"] + 1e-6
+    assert data["solver"]["termination"] == "optimal"
+    assert {r["project"] for r in data["why"]} >= set(data["selection"])
+    for award in data["awards"]:
+        if award["option"] != "purchase":
+            assert award["project"] in data["selection"]
+
+
+def test_frontier_writes_chart(tmp_path: Path) -> None:
+    res = runner.invoke(app, ["frontier", "--max-budget", "2e9", "--points", "3", "--samples",
+                              "9", "--scenario", "april-2025-controls", "--chart",
+                              str(tmp_path / "f"), "--json"])
+    assert res.exit_code == 0, res.output
+    rows = json.loads(res.stdout)["frontier"]
+    assert [r["budget_usd"] for r in rows] == pytest.approx([0, 1e9, 2e9])
+    assert rows[0]["cost_usd"] == 0
+    assert rows[-1]["objective"] <= rows[0]["objective"] + 1e-9
+    assert (tmp_path / "f.png").exists()
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["optimize", "--budget", "-1"], "--budget"),
+    (["optimize", "--scenario", "no-such-scenario", "--samples", "5"], "no-such-scenario"),
+    (["frontier", "--points", "1"], "--points must be at least 2"),
+    (["optimize", "--cvar", "1.5"], "--cvar"),
+])
+def test_bad_options_exit_1(args: list[str], message: str) -> None:
+    res = runner.invoke(app, args)
+    assert res.exit_code == 1, res.output
+    assert message in res.output
+    assert "Traceback" not in res.output
