@@ -1,91 +1,39 @@
 r"""Benders (L-shaped) decomposition of the portfolio model for large instances.
 
-Given the award selection :math:`x` and NDS purchases :math:`z`, each sample's recourse is
-explicit (see :mod:`reeplan.optimize.evaluate`): the adversary-free chain serves
-:math:`q_{gt} = \min_{st} f_{st}(B_{g,st,t} + \sum_p C_{p,g,st}\, y_{pt})` with
-:math:`y_{pt} = \sum_k o_{pkt} x_{pk}`, and
+The recourse is explicit and separable by element group (:mod:`reeplan.optimize.recourse`), so
+the master MILP over the awards keeps one cut variable :math:`\theta_{bg}` per sample block *b*
+and group *g* (per sample and group with a CVaR term) and subgradient cuts
 
-.. math:: \ell_s(x, z) = \sum_{g}\Big[ w^{civ}\sum_t (D_{gt} - q_{gt} - A_{gt})^+ +
-          (w^{def} - w^{civ}) \Big(\sum_t (D^{def}_{gt} - q_{gt} - A_{gt})^+ - z_g\Big)^+ \Big]
+.. math:: \theta_{bg} \ge \ell_{bg}(\hat x, \hat z) + g_{bg}^\top (x - \hat x) +
+          h_{bg}(z_g - \hat z_g)
 
-(releases of the stockpile reduce defense shortfall tonne for tonne in any year). :math:`\ell_s`
-is convex and piecewise linear in :math:`(x, z)`, so a master MILP over the awards with one
-variable :math:`\theta_s` per sample and subgradient cuts
-:math:`\theta_s \ge \ell_s(\hat x, \hat z) + g_s^\top (x - \hat x) + h_s^\top (z - \hat z)`
-converges to the same optimum as the extensive form (multi-cut L-shaped method, Van Slyke & Wets
-1969). The master is solved with HiGHS through highspy, adding cuts between solves.
+that involve only the projects adding capacity to *g* (multi-cut L-shaped method, Van Slyke &
+Wets 1969; disaggregated cuts, Birge & Louveaux 1988). The loop:
+
+1. **LP phase**: solve the master's LP relaxation and add cuts until it converges; this gives
+   the LP bound cheaply and a set of cuts around the relaxed optimum.
+2. **Incumbent**: local search (:mod:`reeplan.optimize.heuristic`) from the empty selection and
+   from the rounded LP point gives a feasible portfolio (the upper bound); cuts are added there.
+3. **MILP phase**: solve the master MILP (HiGHS, objective bound = incumbent) for a lower bound
+   and a candidate; add cuts at the candidate and at its local-search improvement; stop when
+   the gap between the best portfolio's exact objective and the master's bound is within
+   ``spec.mip_gap`` (or at the time limit, reporting the gap reached).
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
-import highspy
 import numpy as np
 
+from reeplan.optimize.heuristic import Feasibility, improve_selection
 from reeplan.optimize.inputs import PortfolioInputs, PortfolioSpec
+from reeplan.optimize.master import BendersMaster
+from reeplan.optimize.recourse import RecourseArrays, calc_objective, recourse_arrays
 
-__all__ = ["BendersResult", "calc_recourse", "solve_benders"]
-
-
-@dataclass
-class _Arrays:
-    online: np.ndarray  # p k t s
-    cap: np.ndarray  # p g st (stage factor applied)
-    base: np.ndarray  # g st t s (stage factor applied)
-    dem: np.ndarray  # g t s
-    dfn: np.ndarray  # g t s
-    w: np.ndarray  # s
-    cost: np.ndarray  # p k t
-    liability: np.ndarray  # p k
-    available: np.ndarray  # p k
-    stock_cost: np.ndarray  # g
-    stock_max: np.ndarray  # g
-
-
-def _arrays(inputs: PortfolioInputs) -> _Arrays:
-    d = inputs.data
-    f = d["stage_factor"]
-    base = (d["base"] * f).broadcast_like(d["adversary_supply"]).transpose(
-        "group", "stage", "year", "sample").values
-    adv = d["adversary_supply"].transpose("group", "year", "sample").values
-    return _Arrays(
-        online=d["online"].transpose("project", "option", "year", "sample").values,
-        cap=(d["capacity"] * f).transpose("project", "group", "stage").values,
-        base=base,
-        dem=d["demand"].transpose("group", "year").values[..., None] - adv,
-        dfn=d["defense"].transpose("group", "year").values[..., None] - adv,
-        w=d["weight"].values,
-        cost=d["cost"].transpose("project", "option", "year").values,
-        liability=d["liability"].transpose("project", "option").values,
-        available=d["available"].transpose("project", "option").values.astype(bool),
-        stock_cost=d["stockpile_cost"].values,
-        stock_max=d["stockpile_max"].values)
-
-
-def calc_recourse(a: _Arrays, spec: PortfolioSpec, x: np.ndarray, z: np.ndarray
-                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Loss per sample and its subgradients with respect to x (s, p, k) and z (s, g)."""
-    w1 = spec.civil_weight
-    w2 = spec.defense_weight - spec.civil_weight
-    y = np.einsum("pkts,pk->pts", a.online, x)
-    stage_cap = a.base + np.einsum("pgc,pts->gcts", a.cap, y)
-    star = stage_cap.argmin(1)  # g t s
-    q = np.take_along_axis(stage_cap, star[:, None], 1)[:, 0]
-    short = np.maximum(a.dem - q, 0.0)
-    dshort = np.maximum(a.dfn - q, 0.0)
-    dsum = dshort.sum(1)  # g s
-    excess = dsum - z[:, None]
-    loss = w1 * short.sum((0, 1)) + w2 * np.maximum(excess, 0.0).sum(0)
-    # d loss / d q (g t s), then through the binding stage to y and x
-    dq = -w1 * (short > 0) - w2 * ((dshort > 0) & (excess > 0)[:, None, :])
-    cap_star = np.take_along_axis(a.cap[:, :, :, None, None],
-                                  star[None, :, None, :, :], 2)[:, :, 0]  # p g t s
-    coef = np.einsum("gts,pgts->pts", dq, cap_star)
-    gx = np.einsum("pts,pkts->spk", coef, a.online)
-    gz = -(w2 * (excess > 0)).T  # s g
-    return loss, gx, gz
+__all__ = ["BendersResult", "BendersSolver", "solve_benders"]
 
 
 @dataclass
@@ -100,173 +48,162 @@ class BendersResult:
     cuts: int
     seconds: float
     status: str
+    log: list[dict[str, float]] = field(default_factory=list)
 
 
-def _objective(a: _Arrays, spec: PortfolioSpec, loss: np.ndarray) -> float:
-    from reeplan.optimize.evaluate import calc_cvar
+def _choice_to_x(choice: np.ndarray, n_k: int) -> np.ndarray:
+    x = np.zeros((len(choice), n_k))
+    sel = choice >= 0
+    x[np.flatnonzero(sel), choice[sel]] = 1.0
+    return x
 
-    expected = float((loss * a.w).sum())
-    if spec.cvar_alpha is None:
-        return expected
-    return (1 - spec.cvar_lambda) * expected + spec.cvar_lambda * calc_cvar(
-        loss, a.w, spec.cvar_alpha)
+
+class BendersSolver:
+    """A Benders master with its cuts, reusable across budgets (the frontier warm start: cuts
+    do not depend on the budget, and the optimum at a smaller budget is feasible at a larger)."""
+
+    def __init__(self, inputs: PortfolioInputs, spec: PortfolioSpec, blocks: int = 1) -> None:
+        self.spec = spec
+        self.a = a = recourse_arrays(inputs)
+        self.projects = inputs.projects
+        n_s = len(a.w)
+        if spec.cvar_alpha is not None or n_s <= blocks:
+            block_of = np.arange(n_s)
+        else:
+            block_of = np.arange(n_s) * blocks // n_s
+        self.master = BendersMaster(a, spec, self.projects, block_of)
+        n_p, n_k = a.available.shape
+        self.master.add_cuts(np.zeros((n_p, n_k)), np.zeros(self.master.n_g))
+        self.master.add_cuts(a.available / np.maximum(a.available.sum(1, keepdims=True), 1),
+                             a.stock_max.astype(float))
+
+    def solve(self, budget: float | None = None, start: tuple[np.ndarray, np.ndarray] | None
+              = None, max_iterations: int = 400,
+              progress: Callable[[dict[str, float]], None] | None = None) -> BendersResult:
+        """Solve at ``budget`` (default: the spec's), optionally from a feasible ``start``."""
+        spec = self.spec if budget is None else self.spec.model_copy(update={"budget": budget})
+        return _loop(self, spec, start, max_iterations, progress)
 
 
 def solve_benders(inputs: PortfolioInputs, spec: PortfolioSpec, max_iterations: int = 400,
-                  blocks: int = 16) -> BendersResult:
-    """Multi-cut L-shaped method: master MILP (HiGHS) + closed-form recourse per sample.
+                  blocks: int = 1, progress: Callable[[dict[str, float]], None] | None = None
+                  ) -> BendersResult:
+    """Multi-cut L-shaped method with group-disaggregated cuts and a local-search incumbent.
 
-    Samples are grouped into ``blocks`` with one cut variable each (risk-neutral objective);
-    with a CVaR term every sample keeps its own cut variable, as CVaR needs per-sample losses.
+    Samples are grouped into ``blocks`` (one cut variable per block and group, risk-neutral
+    objective; one block, i.e. one cut variable per group, solved the benchmark fastest); with
+    a CVaR term every sample keeps its own cut variables.
     """
+    return BendersSolver(inputs, spec, blocks).solve(max_iterations=max_iterations,
+                                                     progress=progress)
+
+
+def _loop(solver: BendersSolver, spec: PortfolioSpec, start: tuple[np.ndarray, np.ndarray]
+          | None, max_iterations: int, progress: Callable[[dict[str, float]], None] | None
+          ) -> BendersResult:
     t0 = time.perf_counter()
-    a = _arrays(inputs)
+    a, master, projects = solver.a, solver.master, solver.projects
+    master.set_budget(spec.budget)
+    cuts0 = master.cuts
     n_p, n_k = a.available.shape
-    n_g = len(a.stock_max)
-    n_samples = len(a.w)
-    if spec.cvar_alpha is not None or n_samples <= blocks:
-        block_of = np.arange(n_samples)
-    else:
-        block_of = np.arange(n_samples) * blocks // n_samples
-    n_s = int(block_of.max()) + 1
-    wb = np.bincount(block_of, weights=a.w, minlength=n_s)
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    h.setOptionValue("mip_rel_gap", spec.mip_gap / 4)
-    h.setOptionValue("threads", 1)
-    inf = highspy.kHighsInf
-    total_cost = a.cost.sum(-1)
-    # columns: x (p*k), z (g), theta (s), [eta, xi (s)]
-    nx = n_p * n_k
-    for i in range(nx):
-        p, k = divmod(i, n_k)
-        ub = 1.0 if a.available[p, k] else 0.0
-        h.addVar(0.0, ub)
-        h.changeColCost(i, spec.cost_tiebreak * total_cost[p, k])
-    zcol = nx
-    for g in range(n_g):
-        h.addVar(0.0, float(a.stock_max[g]))
-        h.changeColCost(zcol + g, spec.cost_tiebreak * a.stock_cost[g])
-    tcol = zcol + n_g
-    cvar = spec.cvar_alpha is not None
-    lam = spec.cvar_lambda if cvar else 0.0
-    for s in range(n_s):
-        h.addVar(0.0, inf)
-        h.changeColCost(tcol + s, (1 - lam) * wb[s])
-    if cvar:
-        ecol = tcol + n_s
-        h.addVar(-inf, inf)
-        h.changeColCost(ecol, lam)
-        for s in range(n_s):
-            h.addVar(0.0, inf)
-            h.changeColCost(ecol + 1 + s, lam * wb[s] / (1 - spec.cvar_alpha))
-            # xi_s - theta_s + eta >= 0
-            h.addRow(0.0, inf, 3, np.array([ecol + 1 + s, tcol + s, ecol], np.int32),
-                     np.array([1.0, -1.0, 1.0]))
-    _static_rows(h, a, spec, inputs, n_k, zcol)
+    feas = Feasibility(spec, a, np.array([p in spec.force_in for p in projects]),
+                       np.array([p in spec.force_out for p in projects]))
+    tiebreak_x = spec.cost_tiebreak * a.cost.sum(-1)
+    log: list[dict[str, float]] = []
 
-    def add_cuts(x: np.ndarray, z: np.ndarray, theta: np.ndarray | None) -> tuple[np.ndarray, int]:
-        loss_s, gx_s, gz_s = calc_recourse(a, spec, x, z)
-        ws = (a.w / wb[block_of])
-        loss = np.bincount(block_of, weights=ws * loss_s, minlength=n_s)
-        gx = np.zeros((n_s, *gx_s.shape[1:]))
-        np.add.at(gx, block_of, ws[:, None, None] * gx_s)
-        gz = np.zeros((n_s, gz_s.shape[1]))
-        np.add.at(gz, block_of, ws[:, None] * gz_s)
-        added = 0
-        for s in range(n_s):
-            if theta is not None and theta[s] >= loss[s] - 1e-7 * max(1.0, abs(loss[s])):
-                continue
-            coef_x = gx[s].ravel()
-            rhs = loss[s] - coef_x @ x.ravel() - gz[s] @ z
-            idx = np.concatenate([np.arange(nx), zcol + np.arange(n_g), [tcol + s]])
-            val = np.concatenate([-coef_x, -gz[s], [1.0]])
-            keep = val != 0
-            h.addRow(float(rhs), inf, int(keep.sum()), idx[keep].astype(np.int32), val[keep])
-            added += 1
-        return loss_s, added
+    def exact(x: np.ndarray, z: np.ndarray, loss: np.ndarray) -> float:
+        return calc_objective(a, spec, loss) + float((tiebreak_x * x).sum()) + \
+            spec.cost_tiebreak * float(a.stock_cost @ z)
 
-    cuts = 0
-    x0 = np.zeros((n_p, n_k))
-    z0 = np.zeros(n_g)
-    loss0, c = add_cuts(x0, z0, None)
-    cuts += c
-    best = (_objective(a, spec, loss0) + spec.cost_tiebreak * 0.0, x0, z0)
-    full = a.available.astype(float) / np.maximum(a.available.sum(1, keepdims=True), 1)
-    _, c = add_cuts(full, a.stock_max.astype(float), None)
-    cuts += c
-    # phase 1: cuts from the LP relaxation (cheap master solves), phase 2: the MILP
-    integer = np.full(nx, highspy.HighsVarType.kInteger)
-    continuous = np.full(nx, highspy.HighsVarType.kContinuous)
-    cols = np.arange(nx, dtype=np.int32)
-    h.changeColsIntegrality(nx, cols, continuous)
-    relaxed = True
-    lower = -np.inf
-    status = "iteration_limit"
-    it = 0
+    z0 = np.zeros(master.n_g)
+    best: tuple[float, np.ndarray, np.ndarray] | None = None
+
+    def offer(x: np.ndarray, z: np.ndarray, search: bool) -> None:
+        """Evaluate a feasible integer point (and its local-search improvement); add cuts."""
+        nonlocal best
+        loss = master.add_cuts(x, z)
+        value = exact(x, z, loss)
+        if best is None or value < best[0]:
+            best = (value, x, z)
+        if search:
+            choice = np.where(x.max(1) > 0.5, x.argmax(1), -1)
+            choice2, _ = improve_selection(a, spec, feas, choice, z)
+            if not np.array_equal(choice2, choice):
+                offer(_choice_to_x(choice2, n_k), z, search=False)
+
+    def left() -> float:
+        return spec.time_limit - (time.perf_counter() - t0)
+
+    status, lower, it = "iteration_limit", -np.inf, 0
+    integer = False
+    master.set_integer(False)
     for it in range(1, max_iterations + 1):  # noqa: B007 - the count is reported
-        if time.perf_counter() - t0 > spec.time_limit:
+        if left() <= 0:
             status = "time_limit"
             break
-        h.run()
-        if h.getModelStatus() == highspy.HighsModelStatus.kInfeasible:
+        if not integer:
+            st, bound, x, z, theta = master.solve(left(), False, None)
+            if st == "infeasible":
+                status = "infeasible"
+                break
+            loss = master.add_cuts(x, z, theta)
+            value = calc_objective(a, spec, loss)
+            log.append({"iteration": it, "phase": 0, "bound": bound, "upper": np.nan,
+                        "seconds": time.perf_counter() - t0})
+            if value - bound > 0.1 * spec.mip_gap * max(abs(value), 1e-9):
+                continue
+            # LP converged: incumbents from the start, the empty selection and the rounded LP
+            integer = True
+            master.set_integer(True)
+            if start is not None and _feasible(feas, a, *start):
+                offer(*start, search=True)
+            if not feas.force_in.any():
+                offer(np.zeros((n_p, n_k)), z0, search=True)
+            rounded = np.where((x.max(1) > 0.5) | feas.force_in, x.argmax(1), -1)
+            cand = _choice_to_x(rounded, n_k)
+            if _feasible(feas, a, cand, z):
+                offer(cand, z, search=True)
+            continue
+        # only a portfolio better than the incumbent by more than the gap matters: the master
+        # prunes every node above that cutoff, and proves the gap when it finds none
+        cutoff = (best[0] - spec.mip_gap * abs(best[0]) * 0.999) if best is not None else None
+        st, bound, x, z, theta = master.solve(left(), True, cutoff)
+        if st == "infeasible":
             status = "infeasible"
             break
-        sol = np.array(h.getSolution().col_value)
-        bound = float(h.getInfo().objective_function_value if relaxed
-                      else h.getInfo().mip_dual_bound)
-        x = sol[:nx].reshape(n_p, n_k)
-        if not relaxed:
-            x = np.round(x)
-            lower = max(lower, bound)
-        z = sol[zcol:zcol + n_g]
-        theta = sol[tcol:tcol + n_s]
-        loss, c = add_cuts(x, z, theta)
-        cuts += c
-        value = _objective(a, spec, loss) + spec.cost_tiebreak * (
-            float((total_cost * x).sum()) + float(a.stock_cost @ z))
-        if relaxed:
-            if value - bound <= 0.1 * spec.mip_gap * max(abs(value), 1e-9) or c == 0:
-                relaxed = False
-                h.changeColsIntegrality(nx, cols, integer)
-            continue
-        if value < best[0]:
-            best = (value, x, z.copy())
-        if best[0] - lower <= spec.mip_gap * max(abs(best[0]), 1e-9) or c == 0:
+        if np.isfinite(bound):
+            # with a cutoff the master bounds only the portfolios below it
+            lower = max(lower, bound if cutoff is None else min(bound, cutoff))
+        if st in ("optimal", "limit"):
+            offer(np.round(x), z, search=True)
+            for ox, oz in master.pool[:-1]:  # improving solutions found on the way
+                offer(np.round(ox), oz, search=False)
+        if best is not None:
+            entry = {"iteration": it, "phase": 1, "bound": lower, "upper": best[0],
+                     "seconds": time.perf_counter() - t0}
+            log.append(entry)
+            if progress is not None:
+                progress(entry)
+            if best[0] - lower <= spec.mip_gap * max(abs(best[0]), 1e-9):
+                status = "optimal"
+                break
+        if st == "cutoff":  # nothing better than the cutoff exists under the cuts
+            lower = max(lower, cutoff) if cutoff is not None else lower
             status = "optimal"
             break
-    return BendersResult(best[1], best[2], best[0], lower, it, cuts,
-                         time.perf_counter() - t0, status)
+    seconds = time.perf_counter() - t0
+    if best is None:
+        return BendersResult(np.zeros((n_p, n_k)), z0, np.inf, lower, it, master.cuts - cuts0,
+                             seconds, status, log)
+    return BendersResult(best[1], best[2], best[0], min(lower, best[0]), it,
+                         master.cuts - cuts0, seconds, status, log)
 
 
-def _static_rows(h: highspy.Highs, a: _Arrays, spec: PortfolioSpec, inputs: PortfolioInputs,
-                 n_k: int, zcol: int) -> None:
-    """One package per project, forced projects, budgets, DPA Fund, per-project limit."""
-    inf = highspy.kHighsInf
-    n_p = a.available.shape[0]
-    projects = inputs.projects
-    for p in range(n_p):
-        idx = np.arange(p * n_k, (p + 1) * n_k, dtype=np.int32)
-        lo = 1.0 if projects[p] in spec.force_in else 0.0
-        hi = 0.0 if projects[p] in spec.force_out else 1.0
-        h.addRow(lo, hi, n_k, idx, np.ones(n_k))
-    n_g = len(a.stock_max)
-    all_x = np.arange(n_p * n_k, dtype=np.int32)
-    zidx = zcol + np.arange(n_g, dtype=np.int32)
-    total = a.cost.sum(-1).ravel()
-    h.addRow(-inf, spec.budget, len(all_x) + n_g, np.concatenate([all_x, zidx]),
-             np.concatenate([total, a.stock_cost]))
-    if spec.budget_per_year is not None:
-        for t in range(a.cost.shape[-1]):
-            vals = a.cost[..., t].ravel()
-            if t == 0:
-                h.addRow(-inf, spec.budget_per_year, len(all_x) + n_g,
-                         np.concatenate([all_x, zidx]), np.concatenate([vals, a.stock_cost]))
-            else:
-                h.addRow(-inf, spec.budget_per_year, len(all_x), all_x, vals)
-    if spec.fund_cap is not None and a.liability.sum() > 0:
-        h.addRow(-inf, spec.fund_cap, len(all_x), all_x, a.liability.ravel())
-    if spec.max_per_project is not None:
-        too_big = (a.cost.sum(-1) > spec.max_per_project).ravel()
-        for i in np.flatnonzero(too_big):
-            h.changeColBounds(int(i), 0.0, 0.0)
+def _feasible(feas: Feasibility, a: RecourseArrays, x: np.ndarray, z: np.ndarray) -> bool:
+    if (x[feas.force_out] > 0).any() or (x.sum(1)[feas.force_in] < 1).any():
+        return False
+    if (x > 0).any() and not feas.allowed()[x > 0].all():
+        return False
+    cost_year = np.einsum("pkt,pk->t", a.cost, x)[None]
+    liability = np.array([float((a.liability * x).sum())])
+    return bool(feas.check(cost_year, liability, float(a.stock_cost @ z))[0])

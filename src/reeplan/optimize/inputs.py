@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import xarray as xr
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from reeplan.errors import DataError, Problem
 
@@ -54,6 +54,16 @@ class PortfolioSpec(BaseModel):
     """Projects that must receive an award."""
     force_out: tuple[str, ...] = ()
     """Projects that must not receive an award."""
+
+    @model_validator(mode="after")
+    def check_weights(self) -> PortfolioSpec:
+        """Defense shortfall weighs at least as much as civilian (DPA Title I priority); the
+        loss is then convex in the awards, which the decomposition relies on."""
+        if self.defense_weight < self.civil_weight:
+            msg = (f"defense_weight ({self.defense_weight}) must be at least civil_weight "
+                   f"({self.civil_weight}): defense demand is served first")
+            raise ValueError(msg)
+        return self
 
 
 @dataclass(frozen=True)

@@ -62,10 +62,10 @@ def award_table(inputs: PortfolioInputs, options: pd.DataFrame, pf: Portfolio) -
 
 def group_table(inputs: PortfolioInputs, spec: PortfolioSpec, pf: Portfolio) -> pd.DataFrame:
     """Expected shortfall (total and defense) by element group with and without the portfolio."""
-    from reeplan.optimize.benders import _arrays
+    from reeplan.optimize.recourse import recourse_arrays
     from reeplan.optimize.solve import _selection_arrays
 
-    a = _arrays(inputs)
+    a = recourse_arrays(inputs)
     x = _selection_arrays(inputs, pf.selection)
     z = np.array(list(pf.stockpile.values()))
     rows = []

@@ -9,10 +9,10 @@ import numpy as np
 import pandas as pd
 
 from reeplan.errors import InfeasibleError
-from reeplan.optimize.benders import _arrays as benders_arrays
-from reeplan.optimize.benders import calc_recourse, solve_benders
+from reeplan.optimize.benders import BendersSolver
 from reeplan.optimize.inputs import PortfolioInputs, PortfolioSpec, check_portfolio_inputs
 from reeplan.optimize.model import _diagnose, solve_portfolio
+from reeplan.optimize.recourse import calc_objective, calc_recourse, recourse_arrays
 
 __all__ = ["Portfolio", "calc_frontier", "explain_projects", "optimize"]
 
@@ -52,8 +52,21 @@ def _selection_arrays(inputs: PortfolioInputs, selection: dict[str, str]) -> np.
     return x
 
 
-def optimize(inputs: PortfolioInputs, spec: PortfolioSpec, method: str = "auto") -> Portfolio:
+def choose_method(inputs: PortfolioInputs) -> str:
+    """``extensive`` up to :data:`EXTENSIVE_LIMIT` project × option × year × sample, else
+    ``benders``."""
+    d = inputs.data
+    size = d.sizes["project"] * d.sizes["option"] * d.sizes["year"] * d.sizes["sample"]
+    return "extensive" if size <= EXTENSIVE_LIMIT else "benders"
+
+
+def optimize(inputs: PortfolioInputs, spec: PortfolioSpec, method: str = "auto",
+             solver: BendersSolver | None = None,
+             start: tuple[np.ndarray, np.ndarray] | None = None) -> Portfolio:
     """Solve the portfolio problem (extensive MILP for small instances, Benders for large).
+
+    ``solver`` reuses a Benders master (and its cuts) built for the same inputs and spec up to
+    the budget; ``start`` is a feasible (x, z) to begin from.
 
     Raises
     ------
@@ -62,11 +75,10 @@ def optimize(inputs: PortfolioInputs, spec: PortfolioSpec, method: str = "auto")
     """
     check_portfolio_inputs(inputs)
     d = inputs.data
-    size = d.sizes["project"] * d.sizes["option"] * d.sizes["year"] * d.sizes["sample"]
     if method == "auto":
-        method = "extensive" if size <= EXTENSIVE_LIMIT else "benders"
+        method = "benders" if solver is not None else choose_method(inputs)
     t0 = time.perf_counter()
-    a = benders_arrays(inputs)
+    a = recourse_arrays(inputs)
     if method == "extensive":
         res = solve_portfolio(inputs, spec)
         selection = res.selection
@@ -78,7 +90,9 @@ def optimize(inputs: PortfolioInputs, spec: PortfolioSpec, method: str = "auto")
         if bad:
             fams = _diagnose(inputs, spec)
             raise InfeasibleError("infeasible portfolio specification: " + "; ".join(fams), fams)
-        b = solve_benders(inputs, spec)
+        if solver is None:
+            solver = BendersSolver(inputs, spec)
+        b = solver.solve(spec.budget, start)
         if b.status == "infeasible":
             fams = _diagnose(inputs, spec)
             raise InfeasibleError("infeasible portfolio specification: " + "; ".join(fams), fams)
@@ -90,24 +104,29 @@ def optimize(inputs: PortfolioInputs, spec: PortfolioSpec, method: str = "auto")
                   "termination": b.status, "iterations": b.iterations, "cuts": b.cuts,
                   "upper_bound": b.upper, "lower_bound": b.lower}
     x = _selection_arrays(inputs, selection)
-    loss, _, _ = calc_recourse(a, spec, x, np.asarray(z, float))
-    base_loss, _, _ = calc_recourse(a, spec, np.zeros_like(x), np.zeros(len(a.stock_max)))
-    from reeplan.optimize.benders import _objective
+    loss = calc_recourse(a, spec, x, np.asarray(z, float))
+    base_loss = calc_recourse(a, spec, np.zeros_like(x), np.zeros(len(a.stock_max)))
 
     cost = float((a.cost.sum(-1) * x).sum() + a.stock_cost @ np.asarray(z, float))
     solver.update({"mip_gap": gap, "rel_gap_target": spec.mip_gap,
                    "seconds": time.perf_counter() - t0})
     groups = [str(g) for g in d.group.values]
     return Portfolio(selection, {g: float(v) for g, v in zip(groups, z, strict=True)},
-                     _objective(a, spec, loss), loss, base_loss, cost, solver)
+                     calc_objective(a, spec, loss), loss, base_loss, cost, solver)
 
 
 def calc_frontier(inputs: PortfolioInputs, spec: PortfolioSpec, max_budget: float,
                   points: int = 20) -> pd.DataFrame:
     """Efficient frontier: the optimum at budgets from 0 to ``max_budget``."""
     rows = []
+    solver = BendersSolver(inputs, spec) if choose_method(inputs) == "benders" else None
+    start = None
     for b in np.linspace(0.0, max_budget, points):
-        pf = optimize(inputs, spec.model_copy(update={"budget": float(b)}))
+        pf = optimize(inputs, spec.model_copy(update={"budget": float(b)}), solver=solver,
+                      start=start)
+        if solver is not None:  # the optimum here is feasible at the next, larger budget
+            start = (_selection_arrays(inputs, pf.selection),
+                     np.array(list(pf.stockpile.values()), float))
         rows.append({"budget_usd": float(b), "cost_usd": pf.cost,
                      "expected_loss": pf.expected_loss, "objective": pf.objective,
                      "reduction": 1 - pf.expected_loss / pf.baseline_loss

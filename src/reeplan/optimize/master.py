@@ -1,0 +1,174 @@
+"""The Benders master problem in HiGHS: awards, NDS purchases and one cut variable per sample
+block and element group; cuts are added as rows between solves."""
+
+from __future__ import annotations
+
+import highspy
+import numpy as np
+
+from reeplan.optimize.inputs import PortfolioSpec
+from reeplan.optimize.recourse import RecourseArrays, calc_group_recourse
+
+__all__ = ["BendersMaster"]
+
+
+class BendersMaster:
+    """The master problem in HiGHS: x (p·k), z (g), θ (b·g), [η, ξ (b)]."""
+
+    def __init__(self, a: RecourseArrays, spec: PortfolioSpec, projects: list[str],
+                 block_of: np.ndarray) -> None:
+        self.a, self.spec = a, spec
+        n_p, n_k = a.available.shape
+        self.n_p, self.n_k, self.n_g = n_p, n_k, len(a.stock_max)
+        self.block_of = block_of
+        self.n_b = int(block_of.max()) + 1
+        self.wb = np.bincount(block_of, weights=a.w, minlength=self.n_b)
+        self.h = h = highspy.Highs()
+        h.setOptionValue("output_flag", False)
+        h.setOptionValue("threads", 1)
+        h.setOptionValue("mip_improving_solution_save", True)
+        inf = highspy.kHighsInf
+        self.nx = nx = n_p * n_k
+        total = a.cost.sum(-1)
+        allowed = a.available.copy()
+        if spec.max_per_project is not None:
+            allowed &= total <= spec.max_per_project
+        h.addVars(nx, np.zeros(nx), allowed.ravel().astype(float))
+        self.zcol = nx
+        h.addVars(self.n_g, np.zeros(self.n_g), a.stock_max.astype(float))
+        self.tcol = nx + self.n_g
+        n_t = self.n_b * self.n_g
+        h.addVars(n_t, np.zeros(n_t), np.full(n_t, inf))
+        cvar = spec.cvar_alpha is not None
+        lam = spec.cvar_lambda if cvar else 0.0
+        costs = np.concatenate([spec.cost_tiebreak * total.ravel(),
+                                spec.cost_tiebreak * a.stock_cost,
+                                np.repeat((1 - lam) * self.wb, self.n_g)])
+        h.changeColsCost(len(costs), np.arange(len(costs), dtype=np.int32), costs)
+        if cvar:
+            ecol = self.tcol + n_t
+            h.addVar(-inf, inf)
+            h.changeColCost(ecol, lam)
+            for b in range(self.n_b):
+                h.addVar(0.0, inf)
+                h.changeColCost(ecol + 1 + b, lam * self.wb[b] / (1 - spec.cvar_alpha))
+                # ξ_b − Σ_g θ_bg + η ≥ 0
+                idx = [ecol + 1 + b, *(self.theta(b, g) for g in range(self.n_g)), ecol]
+                h.addRow(0.0, inf, len(idx), np.array(idx, np.int32),
+                         np.array([1.0, *([-1.0] * self.n_g), 1.0]))
+        self._static_rows(projects)
+        self.touch_cols = [np.flatnonzero(np.repeat(a.touches[:, g], n_k))
+                           for g in range(self.n_g)]
+        self.cuts = 0
+        self.master_gap = spec.mip_gap / 4
+
+    def theta(self, b: int, g: int) -> int:
+        return self.tcol + b * self.n_g + g
+
+    def _static_rows(self, projects: list[str]) -> None:
+        """One package per project, forced projects, budgets, DPA Fund."""
+        a, spec, h, n_k = self.a, self.spec, self.h, self.n_k
+        inf = highspy.kHighsInf
+        for p in range(self.n_p):
+            idx = np.arange(p * n_k, (p + 1) * n_k, dtype=np.int32)
+            lo = 1.0 if projects[p] in spec.force_in else 0.0
+            hi = 0.0 if projects[p] in spec.force_out else 1.0
+            h.addRow(lo, hi, n_k, idx, np.ones(n_k))
+        all_x = np.arange(self.nx, dtype=np.int32)
+        zidx = self.zcol + np.arange(self.n_g, dtype=np.int32)
+        both = np.concatenate([all_x, zidx])
+        self.budget_row = h.getNumRow()
+        h.addRow(-inf, spec.budget, len(both), both,
+                 np.concatenate([a.cost.sum(-1).ravel(), a.stock_cost]))
+        if spec.budget_per_year is not None:
+            for t in range(a.cost.shape[-1]):
+                vals = a.cost[..., t].ravel()
+                if t == 0:
+                    h.addRow(-inf, spec.budget_per_year, len(both), both,
+                             np.concatenate([vals, a.stock_cost]))
+                else:
+                    h.addRow(-inf, spec.budget_per_year, len(all_x), all_x, vals)
+        if spec.fund_cap is not None and a.liability.sum() > 0:
+            h.addRow(-inf, spec.fund_cap, len(all_x), all_x, a.liability.ravel())
+
+    def add_cuts(self, x: np.ndarray, z: np.ndarray, theta: np.ndarray | None = None
+                 ) -> np.ndarray:
+        """Cuts at (x, z) for every (block, group) the master underestimates; loss per sample."""
+        loss, gx, gz = calc_group_recourse(self.a, self.spec, x, z)
+        nb, ng = self.n_b, self.n_g
+        ws = self.a.w / self.wb[self.block_of]
+        lb = np.zeros((nb, ng))
+        np.add.at(lb, self.block_of, (ws[None] * loss).T)
+        gxb = np.zeros((nb, ng, self.n_p, self.n_k))
+        np.add.at(gxb, self.block_of, np.moveaxis(ws[None, :, None, None] * gx, 1, 0))
+        gzb = np.zeros((nb, ng))
+        np.add.at(gzb, self.block_of, (ws[None] * gz).T)
+        inf = highspy.kHighsInf
+        starts, index, value, lower = [], [], [], []
+        nnz = 0
+        for b in range(nb):
+            for g in range(ng):
+                if theta is not None and theta[b, g] >= lb[b, g] - 1e-7 * max(1.0, lb[b, g]):
+                    continue
+                cols = self.touch_cols[g]
+                cx = gxb[b, g].ravel()[cols]
+                keep = cx != 0
+                rhs = lb[b, g] - cx @ x.ravel()[cols] - gzb[b, g] * z[g]
+                idx = [*cols[keep], self.theta(b, g)]
+                val = [*(-cx[keep]), 1.0]
+                if gzb[b, g] != 0:
+                    idx.append(self.zcol + g)
+                    val.append(-gzb[b, g])
+                starts.append(nnz)
+                index.extend(idx)
+                value.extend(val)
+                lower.append(rhs)
+                nnz += len(idx)
+        if lower:
+            n = len(lower)
+            self.h.addRows(n, np.array(lower), np.full(n, inf), nnz,
+                           np.array(starts, np.int32), np.array(index, np.int32),
+                           np.array(value, float))
+            self.cuts += n
+        return loss.sum(0)
+
+    def set_budget(self, budget: float) -> None:
+        """Change the total budget (cuts stay valid: they do not depend on it)."""
+        self.h.changeRowBounds(self.budget_row, -highspy.kHighsInf, budget)
+
+    def set_integer(self, integer: bool) -> None:
+        kind = highspy.HighsVarType.kInteger if integer else highspy.HighsVarType.kContinuous
+        self.h.changeColsIntegrality(self.nx, np.arange(self.nx, dtype=np.int32),
+                                     np.full(self.nx, kind))
+
+    def solve(self, time_left: float, integer: bool, cutoff: float | None
+              ) -> tuple[str, float, np.ndarray, np.ndarray, np.ndarray]:
+        """(status, bound, x, z, θ[b, g]) of the master."""
+        h = self.h
+        h.setOptionValue("time_limit", max(time_left, 0.1))
+        if integer:
+            h.setOptionValue("mip_rel_gap", self.master_gap)
+            if cutoff is not None:
+                h.setOptionValue("objective_bound", cutoff)
+        h.run()
+        status = h.getModelStatus()
+        empty = np.empty(0)
+        info = h.getInfo()
+        no_solution = info.primal_solution_status == 0
+        if status in (highspy.HighsModelStatus.kInfeasible,
+                      highspy.HighsModelStatus.kObjectiveBound):
+            # with a cutoff: nothing beats the incumbent under the current cuts
+            return ("cutoff" if integer and cutoff is not None else "infeasible"), np.inf, \
+                empty, empty, empty
+        bound = float(info.mip_dual_bound if integer else info.objective_function_value)
+        if no_solution:
+            return "nosolution", bound, empty, empty, empty
+        sol = np.asarray(h.getSolution().col_value)
+        x = sol[:self.nx].reshape(self.n_p, self.n_k)
+        z = sol[self.zcol:self.zcol + self.n_g]
+        theta = sol[self.tcol:self.tcol + self.n_b * self.n_g].reshape(self.n_b, self.n_g)
+        self.pool = [(np.asarray(o.col_value)[:self.nx].reshape(self.n_p, self.n_k),
+                      np.asarray(o.col_value)[self.zcol:self.zcol + self.n_g])
+                     for o in h.getSavedMipSolutions()] if integer else []
+        done = status == highspy.HighsModelStatus.kOptimal
+        return ("optimal" if done else "limit"), bound, x, z, theta
