@@ -125,7 +125,7 @@ def _loop(solver: BendersSolver, spec: PortfolioSpec, start: tuple[np.ndarray, n
         value = exact(x, z, loss)
         if best is None or value < best[0]:
             best = (value, x, z)
-        if search:
+        if search and left() > reserve:
             choice = np.where(x.max(1) > 0.5, x.argmax(1), -1)
             choice2, _ = improve_selection(a, spec, feas, choice, z)
             if not np.array_equal(choice2, choice):
@@ -133,6 +133,9 @@ def _loop(solver: BendersSolver, spec: PortfolioSpec, start: tuple[np.ndarray, n
 
     def left() -> float:
         return spec.time_limit - (time.perf_counter() - t0)
+
+    # time kept back from the master for evaluating and improving its last candidate
+    reserve = min(2.0, 0.05 * spec.time_limit)
 
     status, lower, it = "iteration_limit", -np.inf, 0
     integer = False
@@ -143,14 +146,19 @@ def _loop(solver: BendersSolver, spec: PortfolioSpec, start: tuple[np.ndarray, n
             break
         if not integer:
             st, bound, x, z, theta = master.solve(left(), False, None)
-            if st == "infeasible":
-                status = "infeasible"
+            if st in ("infeasible", "nosolution"):
+                status = "infeasible" if st == "infeasible" else "time_limit"
                 break
+            before = master.cuts
             loss = master.add_cuts(x, z, theta)
             value = calc_objective(a, spec, loss)
             log.append({"iteration": it, "phase": 0, "bound": bound, "upper": np.nan,
                         "seconds": time.perf_counter() - t0})
-            if value - bound > 0.1 * spec.mip_gap * max(abs(value), 1e-9):
+            # the LP phase only gathers cuts: it ends when the relaxation is converged, adds
+            # nothing new, or has had a quarter of the time
+            converged = value - bound <= 0.1 * spec.mip_gap * max(abs(value), 1e-9)
+            if not converged and master.cuts > before and \
+                    time.perf_counter() - t0 < 0.25 * spec.time_limit:
                 continue
             # LP converged: incumbents from the start, the empty selection and the rounded LP
             integer = True
@@ -167,7 +175,7 @@ def _loop(solver: BendersSolver, spec: PortfolioSpec, start: tuple[np.ndarray, n
         # only a portfolio better than the incumbent by more than the gap matters: the master
         # prunes every node above that cutoff, and proves the gap when it finds none
         cutoff = (best[0] - spec.mip_gap * abs(best[0]) * 0.999) if best is not None else None
-        st, bound, x, z, theta = master.solve(left(), True, cutoff)
+        st, bound, x, z, theta = master.solve(left() - reserve, True, cutoff)
         if st == "infeasible":
             status = "infeasible"
             break

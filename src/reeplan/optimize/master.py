@@ -145,11 +145,12 @@ class BendersMaster:
               ) -> tuple[str, float, np.ndarray, np.ndarray, np.ndarray]:
         """(status, bound, x, z, θ[b, g]) of the master."""
         h = self.h
-        h.setOptionValue("time_limit", max(time_left, 0.1))
+        # HiGHS counts its time limit against the run time accumulated over all runs
+        h.setOptionValue("time_limit", h.getRunTime() + max(time_left, 0.1))
         if integer:
             h.setOptionValue("mip_rel_gap", self.master_gap)
-            if cutoff is not None:
-                h.setOptionValue("objective_bound", cutoff)
+        h.setOptionValue("objective_bound", cutoff if integer and cutoff is not None
+                         else highspy.kHighsInf)
         h.run()
         status = h.getModelStatus()
         empty = np.empty(0)
