@@ -16,7 +16,7 @@ from reeplan.optimize.inputs import PortfolioSpec, random_instance
 from reeplan.optimize.solve import calc_frontier
 
 
-def _instance(args: argparse.Namespace, seed: int):  # noqa: ANN202 - bench helper
+def _instance(args: argparse.Namespace, seed: int):
     return random_instance(args.projects, args.options, n_samples=args.opt_samples,
                            n_years=args.years, seed=seed, groups=("NdPr", "DyTb", "Sm"),
                            stockpile=True)

@@ -140,7 +140,7 @@ def _loop(solver: BendersSolver, spec: PortfolioSpec, start: tuple[np.ndarray, n
     status, lower, it = "iteration_limit", -np.inf, 0
     integer = False
     master.set_integer(False)
-    for it in range(1, max_iterations + 1):  # noqa: B007 - the count is reported
+    for it in range(1, max_iterations + 1):
         if left() <= 0:
             status = "time_limit"
             break
