@@ -31,7 +31,8 @@ import numpy as np
 from reeplan.optimize.heuristic import Feasibility, improve_selection
 from reeplan.optimize.inputs import PortfolioInputs, PortfolioSpec
 from reeplan.optimize.master import BendersMaster
-from reeplan.optimize.recourse import RecourseArrays, calc_objective, recourse_arrays
+from reeplan.optimize.recourse import (RecourseArrays, calc_dominated, calc_objective,
+                                       recourse_arrays)
 
 __all__ = ["BendersResult", "BendersSolver", "solve_benders"]
 
@@ -71,7 +72,8 @@ class BendersSolver:
             block_of = np.arange(n_s)
         else:
             block_of = np.arange(n_s) * blocks // n_s
-        self.master = BendersMaster(a, spec, self.projects, block_of)
+        self.pruned = calc_dominated(a, spec)
+        self.master = BendersMaster(a, spec, self.projects, block_of, self.pruned)
         n_p, n_k = a.available.shape
         self.master.add_cuts(np.zeros((n_p, n_k)), np.zeros(self.master.n_g))
         self.master.add_cuts(a.available / np.maximum(a.available.sum(1, keepdims=True), 1),
@@ -107,7 +109,7 @@ def _loop(solver: BendersSolver, spec: PortfolioSpec, start: tuple[np.ndarray, n
     cuts0 = master.cuts
     n_p, n_k = a.available.shape
     feas = Feasibility(spec, a, np.array([p in spec.force_in for p in projects]),
-                       np.array([p in spec.force_out for p in projects]))
+                       np.array([p in spec.force_out for p in projects]), solver.pruned)
     tiebreak_x = spec.cost_tiebreak * a.cost.sum(-1)
     log: list[dict[str, float]] = []
 

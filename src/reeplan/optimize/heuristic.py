@@ -47,10 +47,14 @@ class Feasibility:
     a: RecourseArrays
     force_in: np.ndarray  # p bool
     force_out: np.ndarray  # p bool
+    pruned: np.ndarray | None = None  # p k bool: packages left out (dominated)
 
     def allowed(self) -> np.ndarray:
-        """allowed[p, k]: the package exists and respects the per-project limit."""
+        """allowed[p, k]: the package exists, is not pruned and respects the per-project
+        limit."""
         ok = self.a.available.copy()
+        if self.pruned is not None:
+            ok &= ~self.pruned
         if self.spec.max_per_project is not None:
             ok &= self.a.cost.sum(-1) <= self.spec.max_per_project
         return ok

@@ -3,6 +3,8 @@ block and element group; cuts are added as rows between solves."""
 
 from __future__ import annotations
 
+import time
+
 import highspy
 import numpy as np
 
@@ -16,7 +18,7 @@ class BendersMaster:
     """The master problem in HiGHS: x (p·k), z (g), θ (b·g), [η, ξ (b)]."""
 
     def __init__(self, a: RecourseArrays, spec: PortfolioSpec, projects: list[str],
-                 block_of: np.ndarray) -> None:
+                 block_of: np.ndarray, pruned: np.ndarray | None = None) -> None:
         self.a, self.spec = a, spec
         n_p, n_k = a.available.shape
         self.n_p, self.n_k, self.n_g = n_p, n_k, len(a.stock_max)
@@ -27,10 +29,15 @@ class BendersMaster:
         h.setOptionValue("output_flag", False)
         h.setOptionValue("threads", 1)
         h.setOptionValue("mip_improving_solution_save", True)
+        # a wall-clock deadline through the MIP interrupt callback: HiGHS's own time limit is
+        # measured against a run clock that is not always reset between runs
+        self.deadline = float("inf")
+        h.setCallback(self._interrupt, None)
+        h.startCallback(highspy.cb.HighsCallbackType.kCallbackMipInterrupt)
         inf = highspy.kHighsInf
         self.nx = nx = n_p * n_k
         total = a.cost.sum(-1)
-        allowed = a.available.copy()
+        allowed = a.available.copy() if pruned is None else a.available & ~pruned
         if spec.max_per_project is not None:
             allowed &= total <= spec.max_per_project
         h.addVars(nx, np.zeros(nx), allowed.ravel().astype(float))
@@ -61,6 +68,11 @@ class BendersMaster:
                            for g in range(self.n_g)]
         self.cuts = 0
         self.master_gap = spec.mip_gap / 4
+
+    def _interrupt(self, kind: object, message: str, data_out: object, data_in: object,
+                   user: object) -> None:
+        if time.perf_counter() > self.deadline:
+            data_in.user_interrupt = True
 
     def theta(self, b: int, g: int) -> int:
         return self.tcol + b * self.n_g + g
@@ -145,8 +157,7 @@ class BendersMaster:
               ) -> tuple[str, float, np.ndarray, np.ndarray, np.ndarray]:
         """(status, bound, x, z, θ[b, g]) of the master."""
         h = self.h
-        # HiGHS counts its time limit against the run time accumulated over all runs
-        h.setOptionValue("time_limit", h.getRunTime() + max(time_left, 0.1))
+        self.deadline = time.perf_counter() + max(time_left, 0.1)
         if integer:
             h.setOptionValue("mip_rel_gap", self.master_gap)
         h.setOptionValue("objective_bound", cutoff if integer and cutoff is not None

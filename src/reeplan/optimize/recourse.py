@@ -16,13 +16,14 @@ the Benders master keep one cut variable per sample block *and* group.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
 
 from reeplan.optimize.inputs import PortfolioInputs, PortfolioSpec
 
-__all__ = ["RecourseArrays", "calc_group_recourse", "calc_objective", "calc_recourse",
+__all__ = ["RecourseArrays", "calc_dominated", "calc_group_recourse", "calc_objective", "calc_recourse",
            "recourse_arrays"]
 
 
@@ -117,3 +118,29 @@ def calc_objective(a: RecourseArrays, spec: PortfolioSpec, loss: np.ndarray) -> 
         return expected
     return (1 - spec.cvar_lambda) * expected + spec.cvar_lambda * calc_cvar(
         loss, a.w, spec.cvar_alpha)
+
+
+def calc_dominated(a: RecourseArrays, spec: PortfolioSpec) -> np.ndarray:
+    """dominated[p, k]: another package of the same project is at least as good in every way.
+
+    Package *j* dominates *k* when it brings the capacity online at least as much in every year
+    and sample, costs no more (in total, and in every year when there is a yearly budget), and
+    obligates no more DPA Fund authority. Shortfall never rises with capacity, so some optimum
+    never uses *k*: dropping it is a valid reduction. Of identical packages the first is kept.
+    """
+    n_p, n_k = a.available.shape
+    total = a.cost.sum(-1)
+    out = np.zeros((n_p, n_k), bool)
+    for p in range(n_p):
+        for k, j in itertools.permutations(range(n_k), 2):
+            if not (a.available[p, j] and a.available[p, k]) or out[p, j]:
+                continue
+            cheaper = total[p, j] <= total[p, k] and a.liability[p, j] <= a.liability[p, k]
+            if spec.budget_per_year is not None:
+                cheaper = cheaper and bool((a.cost[p, j] <= a.cost[p, k]).all())
+            if cheaper and bool((a.online[p, j] >= a.online[p, k]).all()):
+                same = (total[p, j] == total[p, k] and a.liability[p, j] == a.liability[p, k]
+                        and bool((a.online[p, j] == a.online[p, k]).all()))
+                if not same or j < k:
+                    out[p, k] = True
+    return out
