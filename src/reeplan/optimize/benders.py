@@ -31,8 +31,12 @@ import numpy as np
 from reeplan.optimize.heuristic import Feasibility, improve_selection
 from reeplan.optimize.inputs import PortfolioInputs, PortfolioSpec
 from reeplan.optimize.master import BendersMaster
-from reeplan.optimize.recourse import (RecourseArrays, calc_dominated, calc_objective,
-                                       recourse_arrays)
+from reeplan.optimize.recourse import (
+    RecourseArrays,
+    calc_dominated,
+    calc_objective,
+    recourse_arrays,
+)
 
 __all__ = ["BendersResult", "BendersSolver", "solve_benders"]
 

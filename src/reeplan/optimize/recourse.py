@@ -23,8 +23,8 @@ import numpy as np
 
 from reeplan.optimize.inputs import PortfolioInputs, PortfolioSpec
 
-__all__ = ["RecourseArrays", "calc_dominated", "calc_group_recourse", "calc_objective", "calc_recourse",
-           "recourse_arrays"]
+__all__ = ["RecourseArrays", "calc_dominated", "calc_group_recourse", "calc_objective",
+           "calc_recourse", "recourse_arrays"]
 
 
 @dataclass
