@@ -44,14 +44,20 @@ def _prepare(data, overlay, scenario, samples, seed):
     return ds, chain, sims
 
 
-def _spec(budget: float, cvar: float | None, defense_weight: float, time_limit: float):
+GapOpt = Annotated[float, typer.Option(
+    help="Relative optimality gap at which the solver stops (the bundled candidates solve to "
+         "1e-4 in seconds).")]
+
+
+def _spec(budget: float, cvar: float | None, defense_weight: float, time_limit: float,
+          gap: float = 1e-4):
     from pydantic import ValidationError
 
     from reeplan.optimize.inputs import PortfolioSpec
 
     try:
         return PortfolioSpec(budget=budget, cvar_alpha=cvar, defense_weight=defense_weight,
-                             time_limit=time_limit)
+                             time_limit=time_limit, mip_gap=gap)
     except ValidationError as exc:
         e = exc.errors()[0]
         msg = f"option --{str(e['loc'][0]).replace('_', '-')}: {e['msg']}"
@@ -66,6 +72,7 @@ def optimize_cmd(
     cvar: Annotated[float | None, typer.Option(help="CVaR level α (e.g. 0.9).")] = None,
     defense_weight: Annotated[float, typer.Option(help="Weight of defense shortfall.")] = 10.0,
     time_limit: Annotated[float, typer.Option(help="Solver time limit, s.")] = 60.0,
+    gap: GapOpt = 1e-4,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     data: DataOpt = None,
     overlay: OverlayOpt = None,
@@ -74,7 +81,7 @@ def optimize_cmd(
     from reeplan.optimize.report import run_portfolio
 
     try:
-        spec = _spec(budget, cvar, defense_weight, time_limit)
+        spec = _spec(budget, cvar, defense_weight, time_limit, gap)
         ds, chain, sims = _prepare(data, overlay, scenario, samples, seed)
         with err.status("evaluating packages and solving"):
             res = run_portfolio(ds, chain, spec, sims, samples=samples, seed=seed,

@@ -120,7 +120,7 @@ def portfolio_sections(*, ds: Dataset, chain: SupplyChain, config: Any = None,
     budget = float(getattr(config, "budget", 2.5e9))
     sims = (shared or {}).get("sim_results") or run_sims(
         ds, chain, list(getattr(config, "scenarios", ()) or ()), 100, seed)
-    spec = PortfolioSpec(budget=budget, time_limit=30.0)
+    spec = PortfolioSpec(budget=budget, time_limit=30.0, mip_gap=1e-4)
     samples = int(min(getattr(config, "samples", 500), 500))
     res = run_portfolio(ds, chain, spec, sims, samples=samples, seed=seed,
                         frontier_max=max(2 * budget, 1e9), frontier_points=6,
