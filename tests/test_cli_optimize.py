@@ -51,3 +51,18 @@ def test_bad_options_exit_1(args: list[str], message: str) -> None:
     assert res.exit_code == 1, res.output
     assert message in res.output
     assert "Traceback" not in res.output
+
+
+def test_optimize_json_stdout_is_pure_json() -> None:
+    """Through a real process: the solver's banner (written to file descriptor 1 from C++)
+    must not reach stdout ahead of the JSON."""
+    import subprocess
+    import sys
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "reeplan", "optimize", "--budget", "1e9", "--samples", "12",
+         "--scenario", "april-2025-controls", "--json"],
+        capture_output=True, text=True, timeout=300, check=False)
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert data["cost_usd"] <= 1e9 * (1 + 1e-9)

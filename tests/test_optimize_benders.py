@@ -126,3 +126,19 @@ def test_benders_stays_in_time_and_reports_the_gap() -> None:
 def test_defense_weight_below_civil_is_refused() -> None:
     with pytest.raises(ValidationError, match="defense_weight"):
         PortfolioSpec(defense_weight=0.5, civil_weight=1.0)
+
+
+def test_why_out_names_projects_that_add_nothing() -> None:
+    """A project whose capacity sits at a stage with ample capacity lowers no shortfall."""
+    from reeplan.optimize.solve import explain_projects
+
+    inst = random_instance(5, 2, n_samples=10, n_years=4, seed=31)
+    d = inst.data
+    d["capacity"].values[0] = 0.0
+    d["capacity"].loc[{"project": "p00", "group": "NdPr", "stage": "mining"}] = 100.0
+    d["base"].loc[{"group": "NdPr", "stage": "mining"}] = 1e6  # mining is never binding
+    spec = PortfolioSpec(budget=8e8, fund_cap=None)
+    best = optimize(inst, spec)
+    table = explain_projects(inst, spec, best).set_index("project")
+    assert not table.loc["p00", "in_portfolio"]
+    assert "by only 0.00, no more than the solver gap" in table.loc["p00", "why"]

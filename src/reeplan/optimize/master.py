@@ -3,7 +3,11 @@ block and element group; cuts are added as rows between solves."""
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
 import time
+from collections.abc import Iterator
 
 import highspy
 import numpy as np
@@ -11,7 +15,22 @@ import numpy as np
 from reeplan.optimize.inputs import PortfolioSpec
 from reeplan.optimize.recourse import RecourseArrays, calc_group_recourse
 
-__all__ = ["BendersMaster"]
+__all__ = ["BendersMaster", "quiet_stdout"]
+
+
+@contextlib.contextmanager
+def quiet_stdout() -> Iterator[None]:
+    """Silence file descriptor 1 (HiGHS prints its banner there when a solver is created, which
+    would corrupt ``--json`` output)."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 1)
+            yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
 
 
 class BendersMaster:
@@ -25,7 +44,8 @@ class BendersMaster:
         self.block_of = block_of
         self.n_b = int(block_of.max()) + 1
         self.wb = np.bincount(block_of, weights=a.w, minlength=self.n_b)
-        self.h = h = highspy.Highs()
+        with quiet_stdout():
+            self.h = h = highspy.Highs()
         h.setOptionValue("output_flag", False)
         h.setOptionValue("threads", 1)
         h.setOptionValue("mip_improving_solution_save", True)

@@ -39,6 +39,7 @@ import xarray as xr
 
 from reeplan.errors import InfeasibleError
 from reeplan.optimize.inputs import PortfolioInputs, PortfolioSpec, check_portfolio_inputs
+from reeplan.optimize.master import quiet_stdout
 
 __all__ = ["PortfolioResult", "SolverStatus", "create_model", "solve_portfolio"]
 
@@ -257,8 +258,9 @@ def solve_portfolio(inputs: PortfolioInputs, spec: PortfolioSpec,
             _diagnose(inputs, spec)), _diagnose(inputs, spec))
     m = create_model(inputs, spec)
     t1 = time.perf_counter()
-    status, condition = m.solve(solver_name="highs", mip_rel_gap=spec.mip_gap,
-                                time_limit=spec.time_limit, output_flag=False, threads=1)
+    with quiet_stdout():
+        status, condition = m.solve(solver_name="highs", mip_rel_gap=spec.mip_gap,
+                                    time_limit=spec.time_limit, output_flag=False, threads=1)
     t2 = time.perf_counter()
     if status != "ok" and condition in ("infeasible", "infeasible_or_unbounded"):
         fams = _diagnose(inputs, spec)

@@ -151,9 +151,19 @@ def explain_projects(inputs: PortfolioInputs, spec: PortfolioSpec, best: Portfol
         try:
             alt = optimize(inputs, spec.model_copy(update=update))
             delta = alt.objective - best.objective
-            why = (f"removing it raises the objective by {delta:,.1f}" if inside else
-                   f"forcing it in raises the objective by {delta:,.1f} (its budget buys more "
-                   "elsewhere, or the chain has no complete adversary-free route for it)")
+            tol = spec.mip_gap * max(abs(best.objective), 1e-9)
+            if inside:
+                why = (f"removing it raises the objective by {delta:,.1f}" if delta > tol else
+                       f"removing it changes the objective by less than the solver gap "
+                       f"({tol:,.2f}): it is in at no measurable gain")
+            elif (gain := _free_gain(inputs, spec, best, p)) <= tol:
+                why = (f"even at no cost it would lower the expected weighted shortfall by "
+                       f"only {gain:,.2f}, no more than the solver gap: the chain has no "
+                       "complete adversary-free route for its capacity, or it comes online "
+                       "too late or too rarely")
+            else:
+                why = (f"forcing it in raises the objective by {delta:,.1f}: its budget buys "
+                       "more elsewhere")
         except InfeasibleError as exc:
             delta = float("nan")
             why = f"cannot be forced in: {exc}"
@@ -161,3 +171,21 @@ def explain_projects(inputs: PortfolioInputs, spec: PortfolioSpec, best: Portfol
                      "option": best.selection.get(p, ""), "objective_change": delta,
                      "why": why})
     return pd.DataFrame(rows)
+
+
+def _free_gain(inputs: PortfolioInputs, spec: PortfolioSpec, best: Portfolio, project: str
+               ) -> float:
+    """Largest fall in expected weighted shortfall from adding ``project`` (any package) to the
+    portfolio as if it cost nothing."""
+    a = recourse_arrays(inputs)
+    x = _selection_arrays(inputs, best.selection)
+    z = np.array(list(best.stockpile.values()), float)
+    p = inputs.projects.index(project)
+    gains = [0.0]
+    for k in np.flatnonzero(a.available[p]):
+        x2 = x.copy()
+        x2[p] = 0.0
+        x2[p, k] = 1.0
+        gains.append(best.expected_loss - float(calc_recourse(a, spec, x2, z) @ a.w))
+    return max(gains)
+

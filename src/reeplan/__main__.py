@@ -1,0 +1,5 @@
+"""``python -m reeplan``: the same CLI as the ``reeplan`` command."""
+
+from reeplan.cli import main
+
+main()
