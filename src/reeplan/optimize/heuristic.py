@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from reeplan.optimize.inputs import PortfolioSpec
-from reeplan.optimize.recourse import RecourseArrays
+from reeplan.optimize.recourse import RecourseArrays, calc_served_loss
 
 __all__ = ["Feasibility", "calc_objectives", "improve_selection"]
 
@@ -72,16 +72,6 @@ class Feasibility:
         return ok
 
 
-def _group_loss(a: RecourseArrays, spec: PortfolioSpec, stage_cap: np.ndarray, g: int,
-                z: float) -> np.ndarray:
-    """ℓ_g per sample for stage capacities ``stage_cap[..., st, t, s]`` of group g."""
-    q = stage_cap.min(-3)
-    short = np.maximum(a.dem[g] - q, 0.0).sum(-2)
-    excess = np.maximum(a.dfn[g] - q, 0.0).sum(-2) - z
-    return spec.civil_weight * short + (spec.defense_weight - spec.civil_weight) * np.maximum(
-        excess, 0.0)
-
-
 def improve_selection(a: RecourseArrays, spec: PortfolioSpec, feas: Feasibility,
                       choice: np.ndarray, z: np.ndarray, max_rounds: int = 50,
                       chunk: int = 256) -> tuple[np.ndarray, float]:
@@ -103,7 +93,7 @@ def improve_selection(a: RecourseArrays, spec: PortfolioSpec, feas: Feasibility,
 
     def losses(ch: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         cap_now = a.base + np.einsum("pgc,pts->gcts", a.cap, online[rows, ch])
-        return cap_now, np.stack([_group_loss(a, spec, cap_now[g], g, z[g])
+        return cap_now, np.stack([calc_served_loss(spec, a.dem[g], a.dfn[g], cap_now[g], z[g])
                                   for g in range(n_g)])
 
     cap_now, loss_g = losses(ch)
@@ -130,7 +120,8 @@ def improve_selection(a: RecourseArrays, spec: PortfolioSpec, feas: Feasibility,
                 for pp, kk in ((p1[c], k1[c]), (p2[c], k2[c])):
                     dy = online[pp, kk] - online[pp, ch[pp]]
                     sc += a.cap[pp, g][:, :, None, None] * dy[:, None]
-                new_loss[pos[lo:lo + chunk]] += _group_loss(a, spec, sc, g, z[g]) - loss_g[g]
+                moved = calc_served_loss(spec, a.dem[g], a.dfn[g], sc, z[g])
+                new_loss[pos[lo:lo + chunk]] += moved - loss_g[g]
         obj = calc_objectives(new_loss, a.w, spec) + spec.cost_tiebreak * (
             cy[idx].sum(-1) - cost[rows, ch].sum())
         c = int(obj.argmin())

@@ -24,7 +24,7 @@ import numpy as np
 from reeplan.optimize.inputs import PortfolioInputs, PortfolioSpec
 
 __all__ = ["RecourseArrays", "calc_dominated", "calc_group_recourse", "calc_objective",
-           "calc_recourse", "recourse_arrays"]
+           "calc_recourse", "calc_served_loss", "recourse_arrays"]
 
 
 @dataclass
@@ -97,16 +97,24 @@ def calc_group_recourse(a: RecourseArrays, spec: PortfolioSpec, x: np.ndarray, z
     return loss, gx, gz
 
 
+def calc_served_loss(spec: PortfolioSpec, dem: np.ndarray, dfn: np.ndarray,
+                     stage_cap: np.ndarray, z: np.ndarray | float) -> np.ndarray:
+    """ℓ from stage capacities ``stage_cap[..., st, t, s]`` (served = the smallest stage), the
+    demand and defense demand left after adversary supply (``[..., t, s]``) and NDS purchases
+    ``z`` (broadcast against ``[..., s]``)."""
+    q = stage_cap.min(-3)
+    short = np.maximum(dem - q, 0.0).sum(-2)
+    excess = np.maximum(dfn - q, 0.0).sum(-2) - z
+    return spec.civil_weight * short + (spec.defense_weight - spec.civil_weight) * np.maximum(
+        excess, 0.0)
+
+
 def calc_recourse(a: RecourseArrays, spec: PortfolioSpec, x: np.ndarray, z: np.ndarray
                   ) -> np.ndarray:
     """Loss per sample ℓ_s = Σ_g ℓ_gs of a selection ``x[p, k]`` and purchases ``z[g]``."""
-    w1 = spec.civil_weight
-    w2 = spec.defense_weight - spec.civil_weight
     y = np.einsum("pkts,pk->pts", a.online, x)
-    q = (a.base + np.einsum("pgc,pts->gcts", a.cap, y)).min(1)
-    short = np.maximum(a.dem - q, 0.0).sum(1)
-    excess = np.maximum(a.dfn - q, 0.0).sum(1) - z[:, None]
-    return (w1 * short + w2 * np.maximum(excess, 0.0)).sum(0)
+    stage_cap = a.base + np.einsum("pgc,pts->gcts", a.cap, y)
+    return calc_served_loss(spec, a.dem, a.dfn, stage_cap, z[:, None]).sum(0)
 
 
 def calc_objective(a: RecourseArrays, spec: PortfolioSpec, loss: np.ndarray) -> float:

@@ -12,7 +12,7 @@ from reeplan.errors import InfeasibleError
 from reeplan.optimize.benders import BendersSolver
 from reeplan.optimize.inputs import PortfolioInputs, PortfolioSpec, check_portfolio_inputs
 from reeplan.optimize.model import _diagnose, solve_portfolio
-from reeplan.optimize.recourse import calc_objective, calc_recourse, recourse_arrays
+from reeplan.optimize.recourse import RecourseArrays, calc_objective, calc_recourse, recourse_arrays
 
 __all__ = ["Portfolio", "calc_frontier", "explain_projects", "optimize"]
 
@@ -143,6 +143,7 @@ def calc_frontier(inputs: PortfolioInputs, spec: PortfolioSpec, max_budget: floa
 def explain_projects(inputs: PortfolioInputs, spec: PortfolioSpec, best: Portfolio
                      ) -> pd.DataFrame:
     """For each project: the objective change from forcing it in (if out) or out (if in)."""
+    a = recourse_arrays(inputs)
     rows = []
     for p in inputs.projects:
         inside = p in best.selection
@@ -156,7 +157,7 @@ def explain_projects(inputs: PortfolioInputs, spec: PortfolioSpec, best: Portfol
                 why = (f"removing it raises the objective by {delta:,.1f}" if delta > tol else
                        f"removing it changes the objective by less than the solver gap "
                        f"({tol:,.2f}): it is in at no measurable gain")
-            elif (gain := _free_gain(inputs, spec, best, p)) <= tol:
+            elif (gain := _free_gain(a, inputs, spec, best, p)) <= tol:
                 why = (f"even at no cost it would lower the expected weighted shortfall by "
                        f"only {gain:,.2f}, no more than the solver gap: the chain has no "
                        "complete adversary-free route for its capacity, or it comes online "
@@ -173,11 +174,10 @@ def explain_projects(inputs: PortfolioInputs, spec: PortfolioSpec, best: Portfol
     return pd.DataFrame(rows)
 
 
-def _free_gain(inputs: PortfolioInputs, spec: PortfolioSpec, best: Portfolio, project: str
-               ) -> float:
+def _free_gain(a: RecourseArrays, inputs: PortfolioInputs, spec: PortfolioSpec,
+               best: Portfolio, project: str) -> float:
     """Largest fall in expected weighted shortfall from adding ``project`` (any package) to the
     portfolio as if it cost nothing."""
-    a = recourse_arrays(inputs)
     x = _selection_arrays(inputs, best.selection)
     z = np.array(list(best.stockpile.values()), float)
     p = inputs.projects.index(project)
