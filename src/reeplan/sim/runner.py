@@ -143,13 +143,18 @@ def _run_dask(net: Network, comp: Compiled, seed: int, chunks: list[list[int]], 
     own = not isinstance(scheduler, Client)
     client = Client(scheduler) if own else scheduler
     try:
-        net_f, comp_f = client.scatter([net, comp], broadcast=True)
+        # hash=False: keys unique to this call. With content-hashed keys, a second run that
+        # scatters the same network while the scheduler is still forgetting the first run's
+        # copy loses the data ("lost dependencies"), seen in CI.
+        net_f, comp_f = client.scatter([net, comp], broadcast=True, hash=False)
         futures = [client.submit(run_chunk, net_f, comp_f, seed, blocks, samples, diagnostics,
                                  pure=False) for blocks in chunks]
         index = {f.key: i for i, f in enumerate(futures)}
         for fut in as_completed(futures):
             sink.add(chunks[index[fut.key]], fut.result())
             fut.release()
+        net_f.release()
+        comp_f.release()
     finally:
         if own:
             client.close()
