@@ -13,7 +13,7 @@ import highspy
 import numpy as np
 
 from reeplan.optimize.inputs import PortfolioSpec
-from reeplan.optimize.recourse import RecourseArrays, calc_group_recourse
+from reeplan.optimize.recourse import RecourseArrays, calc_group_recourse, calc_year_recourse
 
 __all__ = ["BendersMaster", "quiet_stdout"]
 
@@ -64,13 +64,17 @@ class BendersMaster:
         self.zcol = nx
         h.addVars(self.n_g, np.zeros(self.n_g), a.stock_max.astype(float))
         self.tcol = nx + self.n_g
-        n_t = self.n_b * self.n_g
-        h.addVars(n_t, np.zeros(n_t), np.full(n_t, inf))
         cvar = spec.cvar_alpha is not None
+        # risk-neutral: a cut variable per (block, group, part), the parts being the civilian
+        # loss of each year and the defense excess (calc_year_recourse); with CVaR one per
+        # (sample, group)
+        self.n_parts = a.cost.shape[-1] + 1 if not cvar else 1
+        n_t = self.n_b * self.n_g * self.n_parts
+        h.addVars(n_t, np.zeros(n_t), np.full(n_t, inf))
         lam = spec.cvar_lambda if cvar else 0.0
         costs = np.concatenate([spec.cost_tiebreak * total.ravel(),
                                 spec.cost_tiebreak * a.stock_cost,
-                                np.repeat((1 - lam) * self.wb, self.n_g)])
+                                np.repeat((1 - lam) * self.wb, self.n_g * self.n_parts)])
         h.changeColsCost(len(costs), np.arange(len(costs), dtype=np.int32), costs)
         if cvar:
             ecol = self.tcol + n_t
@@ -91,11 +95,12 @@ class BendersMaster:
 
     def _interrupt(self, kind: object, message: str, data_out: object, data_in: object,
                    user: object) -> None:
-        if time.perf_counter() > self.deadline:
-            data_in.user_interrupt = True
+        # set both ways: HiGHS keeps the flag from the last callback of the previous run, so a
+        # run after one that was interrupted would otherwise stop at its first callback
+        data_in.user_interrupt = time.perf_counter() > self.deadline
 
-    def theta(self, b: int, g: int) -> int:
-        return self.tcol + b * self.n_g + g
+    def theta(self, b: int, g: int, j: int = 0) -> int:
+        return self.tcol + (b * self.n_g + g) * self.n_parts + j
 
     def _static_rows(self, projects: list[str]) -> None:
         """One package per project, forced projects, budgets, DPA Fund."""
@@ -125,44 +130,52 @@ class BendersMaster:
 
     def add_cuts(self, x: np.ndarray, z: np.ndarray, theta: np.ndarray | None = None
                  ) -> np.ndarray:
-        """Cuts at (x, z) for every (block, group) the master underestimates; loss per sample."""
-        loss, gx, gz = calc_group_recourse(self.a, self.spec, x, z)
-        nb, ng = self.n_b, self.n_g
-        ws = self.a.w / self.wb[self.block_of]
-        lb = np.zeros((nb, ng))
-        np.add.at(lb, self.block_of, (ws[None] * loss).T)
-        gxb = np.zeros((nb, ng, self.n_p, self.n_k))
-        np.add.at(gxb, self.block_of, np.moveaxis(ws[None, :, None, None] * gx, 1, 0))
-        gzb = np.zeros((nb, ng))
-        np.add.at(gzb, self.block_of, (ws[None] * gz).T)
+        """Cuts at (x, z) for every cut variable the master underestimates (``theta[b, g, j]``,
+        the master's values); returns the loss per sample."""
+        if self.n_parts > 1:
+            om = np.zeros((self.n_b, len(self.a.w)))
+            om[self.block_of, np.arange(len(self.a.w))] = self.a.w / self.wb[self.block_of]
+            loss, lb, gxb, gzb = calc_year_recourse(self.a, self.spec, x, z, om)
+        else:
+            lg, gx, gz = calc_group_recourse(self.a, self.spec, x, z)
+            loss = lg.sum(0)
+            nb, ng = self.n_b, self.n_g
+            ws = self.a.w / self.wb[self.block_of]
+            lb = np.zeros((nb, ng))
+            np.add.at(lb, self.block_of, (ws[None] * lg).T)
+            gxb = np.zeros((nb, ng, self.n_p, self.n_k))
+            np.add.at(gxb, self.block_of, np.moveaxis(ws[None, :, None, None] * gx, 1, 0))
+            gzb = np.zeros((nb, ng))
+            np.add.at(gzb, self.block_of, (ws[None] * gz).T)
+            lb, gxb, gzb = lb[..., None], gxb[:, :, None], gzb[..., None]
         inf = highspy.kHighsInf
         starts, index, value, lower = [], [], [], []
         nnz = 0
-        for b in range(nb):
-            for g in range(ng):
-                if theta is not None and theta[b, g] >= lb[b, g] - 1e-7 * max(1.0, lb[b, g]):
-                    continue
-                cols = self.touch_cols[g]
-                cx = gxb[b, g].ravel()[cols]
-                keep = cx != 0
-                rhs = lb[b, g] - cx @ x.ravel()[cols] - gzb[b, g] * z[g]
-                idx = [*cols[keep], self.theta(b, g)]
-                val = [*(-cx[keep]), 1.0]
-                if gzb[b, g] != 0:
-                    idx.append(self.zcol + g)
-                    val.append(-gzb[b, g])
-                starts.append(nnz)
-                index.extend(idx)
-                value.extend(val)
-                lower.append(rhs)
-                nnz += len(idx)
+        for (b, g, j), level in np.ndenumerate(lb):
+            if theta is not None and theta[b, g, j] >= level - 1e-7 * max(1.0, level):
+                continue
+            cols = self.touch_cols[g]
+            cx = gxb[b, g, j].ravel()[cols]
+            keep = cx != 0
+            gzj = gzb[b, g, j]
+            rhs = level - cx @ x.ravel()[cols] - gzj * z[g]
+            idx = [*cols[keep], self.theta(b, g, j)]
+            val = [*(-cx[keep]), 1.0]
+            if gzj != 0:
+                idx.append(self.zcol + g)
+                val.append(-gzj)
+            starts.append(nnz)
+            index.extend(idx)
+            value.extend(val)
+            lower.append(rhs)
+            nnz += len(idx)
         if lower:
             n = len(lower)
             self.h.addRows(n, np.array(lower), np.full(n, inf), nnz,
                            np.array(starts, np.int32), np.array(index, np.int32),
                            np.array(value, float))
             self.cuts += n
-        return loss.sum(0)
+        return loss
 
     def set_budget(self, budget: float) -> None:
         """Change the total budget (cuts stay valid: they do not depend on it)."""
@@ -175,7 +188,7 @@ class BendersMaster:
 
     def solve(self, time_left: float, integer: bool, cutoff: float | None
               ) -> tuple[str, float, np.ndarray, np.ndarray, np.ndarray]:
-        """(status, bound, x, z, θ[b, g]) of the master."""
+        """(status, bound, x, z, θ[b, g, j]) of the master."""
         h = self.h
         self.deadline = time.perf_counter() + max(time_left, 0.1)
         if integer:
@@ -198,7 +211,8 @@ class BendersMaster:
         sol = np.asarray(h.getSolution().col_value)
         x = sol[:self.nx].reshape(self.n_p, self.n_k)
         z = sol[self.zcol:self.zcol + self.n_g]
-        theta = sol[self.tcol:self.tcol + self.n_b * self.n_g].reshape(self.n_b, self.n_g)
+        n_t = self.n_b * self.n_g * self.n_parts
+        theta = sol[self.tcol:self.tcol + n_t].reshape(self.n_b, self.n_g, self.n_parts)
         self.pool = [(np.asarray(o.col_value)[:self.nx].reshape(self.n_p, self.n_k),
                       np.asarray(o.col_value)[self.zcol:self.zcol + self.n_g])
                      for o in h.getSavedMipSolutions()] if integer else []
