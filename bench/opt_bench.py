@@ -30,7 +30,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--opt-samples", type=int, default=500)
     ap.add_argument("--years", type=int, default=16)
     ap.add_argument("--time-limit", type=float, default=60.0)
-    ap.add_argument("--seeds", type=int, nargs="+", default=[11, 12, 13])
+    ap.add_argument("--seeds", type=int, nargs="+", default=list(range(11, 18)))
     ap.add_argument("--frontier-points", type=int, default=20)
     ap.add_argument("--frontier-time-limit", type=float, default=10.0)
     args, _ = ap.parse_known_args(argv)
@@ -59,3 +59,7 @@ def main(argv: list[str] | None = None) -> None:
           f"warm-started master, ≤{args.frontier_time_limit:g} s a point): "
           f"{time.perf_counter() - t:.1f} s; largest gap {max(gaps):.3%}, points within "
           f"0.5 %: {sum(g <= spec.mip_gap for g in gaps)}/{len(gaps)}")
+
+
+if __name__ == "__main__":
+    main()

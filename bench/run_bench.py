@@ -22,3 +22,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"reeplan run (defaults): {total:.1f} s in all (target ≤ 60 s)")
     for step, seconds in {**result.timings, "brief": brief}.items():
         print(f"  {step:<10} {seconds:6.2f} s")
+
+
+if __name__ == "__main__":
+    main()

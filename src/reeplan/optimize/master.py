@@ -186,13 +186,15 @@ class BendersMaster:
         self.h.changeColsIntegrality(self.nx, np.arange(self.nx, dtype=np.int32),
                                      np.full(self.nx, kind))
 
-    def solve(self, time_left: float, integer: bool, cutoff: float | None
+    def solve(self, time_left: float, integer: bool, cutoff: float | None, first: bool = False
               ) -> tuple[str, float, np.ndarray, np.ndarray, np.ndarray]:
-        """(status, bound, x, z, θ[b, g, j]) of the master."""
+        """(status, bound, x, z, θ[b, g, j]) of the master; with ``first`` the MILP stops at
+        its first solution below the cutoff (its bound is still valid)."""
         h = self.h
         self.deadline = time.perf_counter() + max(time_left, 0.1)
         if integer:
             h.setOptionValue("mip_rel_gap", self.master_gap)
+            h.setOptionValue("mip_max_improving_sols", 1 if first else 2147483647)
         h.setOptionValue("objective_bound", cutoff if integer and cutoff is not None
                          else highspy.kHighsInf)
         h.run()

@@ -130,7 +130,7 @@ def calc_year_recourse(a: RecourseArrays, spec: PortfolioSpec, x: np.ndarray, z:
                                   star[None, :, None, :, :], 2)[:, :, 0]  # p g t s
     civ = -w1 * (short > 0) * cap_star  # p g t s
     dfn = -w2 * ((dshort > 0) & (excess > 0)[:, None, :]) * cap_star
-    grad = np.empty((n_b, n_g, n_t + 1) + x.shape)
+    grad = np.empty((n_b, n_g, n_t + 1, *x.shape))
     grad[:, :, :n_t] = np.einsum("pgts,pkts,bs->bgtpk", civ, a.online, om, optimize=True)
     grad[:, :, n_t] = np.einsum("pgts,pkts,bs->bgpk", dfn, a.online, om, optimize=True)
     gz = np.zeros((n_b, n_g, n_t + 1))
