@@ -151,3 +151,25 @@ def test_removed_node_zeroes_capacity(ds3) -> None:
     assert float(cut.data["output"].sel(stage="magnet", country="CHN").sum()) == 0.0
     assert float(cut.data["flow"].sel(link="magnet>end_use", destination="USA").sum()) == \
         pytest.approx(5)
+
+
+@pytest.fixture(scope="module")
+def bundled_chain():
+    return build_chain(load_dataset(), ChainOptions(years=(2024, 2027)))
+
+
+def test_us_concentrate_goes_to_china_only_as_traded(bundled_chain) -> None:
+    """Mountain Pass concentrate goes to China as the USGS export figures say (37,500 t REO in
+    2024, 14,000 t in 2025; trade links), China's separation feed list claims no more, and US
+    separation runs on US concentrate (before the fix China's feed list took 38,919 t in 2025
+    and 25,465 t a year after, and US separation ran on Chinese concentrate)."""
+    f = bundled_chain.data["flow"].sel(link="mining>separation").sum("element")
+    assert float(f.sel(year=2024, origin="USA", destination="CHN")) == pytest.approx(37_500)
+    assert float(f.sel(year=2025, origin="USA", destination="CHN")) == pytest.approx(14_000)
+    mined = bundled_chain.data["output"].sel(stage="mining", country="USA").sum("element")
+    for year in (2026, 2027):
+        # what is left after US separation goes to the world pool, not by contract
+        assert float(f.sel(year=year, origin="USA", destination="CHN")) < \
+            0.05 * float(mined.sel(year=year))
+        own = float(f.sel(year=year, origin="USA", destination="USA"))
+        assert own > 0.9 * float(f.sel(year=year, destination="USA").sum())

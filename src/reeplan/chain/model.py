@@ -303,8 +303,8 @@ class _Context:
         forms = forms or self.FORMS[stage]
         out = self._links(forms, supply)
         if stage in self.FORMS:
-            if stage not in self._feed_cache:
-                self._feed_cache[stage] = self._feeds(stage)
+            if stage not in self._feed_cache:  # feed shares from the first (baseline) supply
+                self._feed_cache[stage] = self._feeds(stage, supply)
             out += self._feed_cache[stage]
         return out
 
@@ -350,11 +350,17 @@ class _Context:
         phi = self.params.re_fraction_ndfeb if form in ("magnet", "embedded_magnet") else 1.0
         return qty * phi * w / self.o2m[:, None]
 
-    def _feeds(self, stage: str) -> list[Contract]:
+    def _feeds(self, stage: str, supply: np.ndarray) -> list[Contract]:
+        """Feed contracts: a plant draws its need from the origins its feed list names, in
+        proportion to their output of the upstream form (domestic origins are served by the
+        domestic-first pass; equal shares where no origin has output yet)."""
         fac = self.ds["facilities"]
         idx = {c: i for i, c in enumerate(self.countries)}
         out: list[Contract] = []
         y = self.params.stage_yield(stage)
+        links = self.ds["trade_links"]
+        links = links[links["form"].isin(self.FORMS[stage]) & links["quantity"].notna()]
+        linked = set(zip(links["exporter"], links["importer"], strict=True))
         problems = []
         for fid, f in fac[(fac["stage"] == stage) & fac["feed"].notna()].iterrows():
             sources = split_list(f["feed"])
@@ -370,9 +376,18 @@ class _Context:
             if j is None:
                 continue
             need = self.per_fac.sel(facility=fid).transpose("element", "year").values / y
-            for i in origins:
-                if i != j:
-                    out.append(Contract(i, j, need / len(origins), "quantity", f"feed:{fid}"))
+            origins = sorted(set(origins))
+            out_y = supply[..., origins].sum(0)  # year × origin
+            tot = out_y.sum(1, keepdims=True)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                share = np.where(tot > 0, out_y / tot, 1.0 / len(origins))
+            for n, i in enumerate(origins):
+                # where the dataset has quantity trade links for this pair and form, the links
+                # give the cross-border volumes (and no flow in years they do not cover): a
+                # share of a national aggregate's need would override what was traded
+                if i != j and (self.countries[i], self.countries[j]) not in linked:
+                    out.append(Contract(i, j, need * share[None, :, n], "quantity",
+                                        f"feed:{fid}"))
         if problems:
             raise DataError(problems, "cannot build the supply chain")
         return out
