@@ -2,7 +2,8 @@ r"""Benders (L-shaped) decomposition of the portfolio model for large instances.
 
 The recourse is explicit and separable by element group (:mod:`reeplan.optimize.recourse`), so
 the master MILP over the awards keeps one cut variable :math:`\theta_{bg}` per sample block *b*
-and group *g* (per sample and group with a CVaR term) and subgradient cuts
+and group *g*, split further by part (each year's civilian loss and the defense excess) when
+risk-neutral, or per sample and group with a CVaR term, and subgradient cuts
 
 .. math:: \theta_{bg} \ge \ell_{bg}(\hat x, \hat z) + g_{bg}^\top (x - \hat x) +
           h_{bg}(z_g - \hat z_g)
@@ -104,9 +105,9 @@ def solve_benders(inputs: PortfolioInputs, spec: PortfolioSpec, max_iterations: 
                   ) -> BendersResult:
     """Multi-cut L-shaped method with group-disaggregated cuts and a local-search incumbent.
 
-    Samples are grouped into ``blocks`` (one cut variable per block and group, risk-neutral
-    objective; one block, i.e. one cut variable per group, solved the benchmark fastest); with
-    a CVaR term every sample keeps its own cut variables.
+    Risk-neutral, samples are grouped into ``blocks`` with one cut variable per block, group
+    and part (each year's civilian loss, the defense excess; one block solved the benchmark
+    fastest); with a CVaR term every sample keeps its own cut variable per group.
     """
     return BendersSolver(inputs, spec, blocks).solve(max_iterations=max_iterations,
                                                      progress=progress)

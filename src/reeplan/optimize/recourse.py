@@ -70,6 +70,21 @@ def recourse_arrays(inputs: PortfolioInputs) -> RecourseArrays:
         stock_max=d["stockpile_max"].values)
 
 
+def _served(a: RecourseArrays, x: np.ndarray, z: np.ndarray
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Shortfall (g t s), defense shortfall (g t s), defense excess over the stockpile (g s),
+    and each project's capacity at its group's binding stage (p g t s; the smallest stage index
+    where stages tie)."""
+    y = np.einsum("pkts,pk->pts", a.online, x)
+    stage_cap = a.base + np.einsum("pgc,pts->gcts", a.cap, y)
+    star = stage_cap.argmin(1)  # g t s
+    q = np.take_along_axis(stage_cap, star[:, None], 1)[:, 0]
+    dshort = np.maximum(a.dfn - q, 0.0)
+    cap_star = np.take_along_axis(a.cap[:, :, :, None, None],
+                                  star[None, :, None, :, :], 2)[:, :, 0]
+    return np.maximum(a.dem - q, 0.0), dshort, dshort.sum(1) - z[:, None], cap_star
+
+
 def calc_group_recourse(a: RecourseArrays, spec: PortfolioSpec, x: np.ndarray, z: np.ndarray
                         ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Loss ℓ[g, s] and subgradients with respect to x (g, s, p, k) and z_g (g, s).
@@ -79,18 +94,10 @@ def calc_group_recourse(a: RecourseArrays, spec: PortfolioSpec, x: np.ndarray, z
     """
     w1 = spec.civil_weight
     w2 = spec.defense_weight - spec.civil_weight
-    y = np.einsum("pkts,pk->pts", a.online, x)
-    stage_cap = a.base + np.einsum("pgc,pts->gcts", a.cap, y)
-    star = stage_cap.argmin(1)  # g t s
-    q = np.take_along_axis(stage_cap, star[:, None], 1)[:, 0]
-    short = np.maximum(a.dem - q, 0.0)
-    dshort = np.maximum(a.dfn - q, 0.0)
-    excess = dshort.sum(1) - z[:, None]  # g s
+    short, dshort, excess, cap_star = _served(a, x, z)
     loss = w1 * short.sum(1) + w2 * np.maximum(excess, 0.0)
     # d loss / d q (g t s), then through the binding stage to y and x
     dq = -w1 * (short > 0) - w2 * ((dshort > 0) & (excess > 0)[:, None, :])
-    cap_star = np.take_along_axis(a.cap[:, :, :, None, None],
-                                  star[None, :, None, :, :], 2)[:, :, 0]  # p g t s
     coef = dq[None] * cap_star  # p g t s
     gx = np.einsum("pgts,pkts->gspk", coef, a.online)
     gz = -w2 * (excess > 0).astype(float)  # g s
@@ -115,19 +122,11 @@ def calc_year_recourse(a: RecourseArrays, spec: PortfolioSpec, x: np.ndarray, z:
     om = a.w[None] if weights is None else weights
     w1 = spec.civil_weight
     w2 = spec.defense_weight - spec.civil_weight
-    y = np.einsum("pkts,pk->pts", a.online, x)
-    stage_cap = a.base + np.einsum("pgc,pts->gcts", a.cap, y)
-    star = stage_cap.argmin(1)  # g t s
-    q = np.take_along_axis(stage_cap, star[:, None], 1)[:, 0]
-    short = np.maximum(a.dem - q, 0.0)
-    dshort = np.maximum(a.dfn - q, 0.0)
-    excess = dshort.sum(1) - z[:, None]  # g s
-    n_b, (n_g, n_t) = len(om), q.shape[:2]
+    short, dshort, excess, cap_star = _served(a, x, z)
+    n_b, (n_g, n_t) = len(om), short.shape[:2]
     value = np.empty((n_b, n_g, n_t + 1))
     value[..., :n_t] = w1 * np.einsum("gts,bs->bgt", short, om)
     value[..., n_t] = w2 * om @ np.maximum(excess, 0.0).T
-    cap_star = np.take_along_axis(a.cap[:, :, :, None, None],
-                                  star[None, :, None, :, :], 2)[:, :, 0]  # p g t s
     civ = -w1 * (short > 0) * cap_star  # p g t s
     dfn = -w2 * ((dshort > 0) & (excess > 0)[:, None, :]) * cap_star
     grad = np.empty((n_b, n_g, n_t + 1, *x.shape))
