@@ -167,3 +167,12 @@ def test_write_figure_files(flows: pd.DataFrame, tmp_path: Path) -> None:
     data = png.read_bytes()
     assert data[:8] == PNG_MAGIC
     assert len(data) > 20_000
+
+
+def test_write_figure_drops_a_given_suffix(flows: pd.DataFrame, tmp_path: Path) -> None:
+    """``--chart frontier.png`` writes frontier.html and frontier.png, not frontier.png.png."""
+    fig = sankey_figure(flows, "NdPr flows 2024")
+    for given in ("chart.png", "chart.HTML", "chart"):
+        html, png = write_figure(fig, tmp_path / given)
+        assert (html.name, png.name) == ("chart.html", "chart.png")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["chart.html", "chart.png"]

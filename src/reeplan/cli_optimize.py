@@ -123,7 +123,8 @@ def frontier_cmd(
     samples: SamplesOpt = 500,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
     cvar: Annotated[float | None, typer.Option(help="CVaR level α.")] = None,
-    chart: Annotated[Path | None, typer.Option(help="Write the chart to PATH.html/.png.")]
+    chart: Annotated[Path | None, typer.Option(
+        help="Write the chart to PATH.html and PATH.png (a .html or .png suffix is dropped).")]
     = Path("frontier"),
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     data: DataOpt = None,

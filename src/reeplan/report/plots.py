@@ -498,7 +498,8 @@ def write_figure(fig: ReportFigure, path_stem: str | Path, dpi: int = 150) -> tu
     fig
         A figure from this module.
     path_stem
-        Output path without suffix.
+        Output path without suffix (a ``.html`` or ``.png`` suffix is dropped, so ``chart.png``
+        writes ``chart.html`` and ``chart.png``).
     dpi
         Resolution of the PNG.
 
@@ -508,6 +509,8 @@ def write_figure(fig: ReportFigure, path_stem: str | Path, dpi: int = 150) -> tu
         The HTML and PNG paths.
     """
     stem = Path(path_stem)
+    if stem.suffix.lower() in (".html", ".png"):
+        stem = stem.with_suffix("")
     stem.parent.mkdir(parents=True, exist_ok=True)
     html = stem.parent / f"{stem.name}.html"
     png = stem.parent / f"{stem.name}.png"
