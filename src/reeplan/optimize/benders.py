@@ -81,10 +81,7 @@ class BendersSolver:
         self.a = a = recourse_arrays(inputs)
         self.projects = inputs.projects
         n_s = len(a.w)
-        if spec.cvar_alpha is not None or n_s <= blocks:
-            block_of = np.arange(n_s)
-        else:
-            block_of = np.arange(n_s) * blocks // n_s
+        block_of = np.arange(n_s) * min(blocks, n_s) // n_s  # the master keeps samples with CVaR
         self.pruned = calc_dominated(a, spec)
         self.master = BendersMaster(a, spec, self.projects, block_of, self.pruned)
         n_p, n_k = a.available.shape

@@ -41,6 +41,8 @@ class BendersMaster:
         self.a, self.spec = a, spec
         n_p, n_k = a.available.shape
         self.n_p, self.n_k, self.n_g = n_p, n_k, len(a.stock_max)
+        if spec.cvar_alpha is not None:  # the CVaR term needs every sample's own loss
+            block_of = np.arange(len(a.w))
         self.block_of = block_of
         self.n_b = int(block_of.max()) + 1
         self.wb = np.bincount(block_of, weights=a.w, minlength=self.n_b)
@@ -136,18 +138,10 @@ class BendersMaster:
             om = np.zeros((self.n_b, len(self.a.w)))
             om[self.block_of, np.arange(len(self.a.w))] = self.a.w / self.wb[self.block_of]
             loss, lb, gxb, gzb = calc_year_recourse(self.a, self.spec, x, z, om)
-        else:
+        else:  # CVaR: one block per sample, one part per group
             lg, gx, gz = calc_group_recourse(self.a, self.spec, x, z)
             loss = lg.sum(0)
-            nb, ng = self.n_b, self.n_g
-            ws = self.a.w / self.wb[self.block_of]
-            lb = np.zeros((nb, ng))
-            np.add.at(lb, self.block_of, (ws[None] * lg).T)
-            gxb = np.zeros((nb, ng, self.n_p, self.n_k))
-            np.add.at(gxb, self.block_of, np.moveaxis(ws[None, :, None, None] * gx, 1, 0))
-            gzb = np.zeros((nb, ng))
-            np.add.at(gzb, self.block_of, (ws[None] * gz).T)
-            lb, gxb, gzb = lb[..., None], gxb[:, :, None], gzb[..., None]
+            lb, gxb, gzb = lg.T[..., None], gx.transpose(1, 0, 2, 3)[:, :, None], gz.T[..., None]
         inf = highspy.kHighsInf
         starts, index, value, lower = [], [], [], []
         nnz = 0
@@ -194,7 +188,7 @@ class BendersMaster:
         self.deadline = time.perf_counter() + max(time_left, 0.1)
         if integer:
             h.setOptionValue("mip_rel_gap", self.master_gap)
-            h.setOptionValue("mip_max_improving_sols", 1 if first else 2147483647)
+            h.setOptionValue("mip_max_improving_sols", 1 if first else highspy.kHighsIInf)
         h.setOptionValue("objective_bound", cutoff if integer and cutoff is not None
                          else highspy.kHighsInf)
         h.run()
