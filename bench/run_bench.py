@@ -6,8 +6,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from reeplan.pipeline import RunConfig, run_pipeline
-from reeplan.report.render import write_brief
+from reeplan.workflows.run import RunConfig, run_pipeline
+from reeplan.brief.render import write_brief
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -11,8 +11,8 @@ import pytest
 from typer.testing import CliRunner
 
 from reeplan.cli import app
-from reeplan.pipeline import RunConfig, run_pipeline
-from reeplan.report.render import format_value, write_brief
+from reeplan.workflows.run import RunConfig, run_pipeline
+from reeplan.brief.render import format_value, write_brief
 from reeplan.store import RunStore
 
 runner = CliRunner()
@@ -105,12 +105,12 @@ def test_runs_recorded_and_diffed(tmp_path: Path) -> None:
 
 def test_interrupted_run_is_marked_failed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
                                           ) -> None:
-    import reeplan.pipeline
+    import reeplan.workflows.run
 
     def boom(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(reeplan.pipeline, "run_pipeline", boom)
+    monkeypatch.setattr(reeplan.workflows.run, "run_pipeline", boom)
     store = str(tmp_path / "runs.sqlite")
     res = runner.invoke(app, ["run", "--store", store, "--out", str(tmp_path / "out")])
     assert res.exit_code != 0

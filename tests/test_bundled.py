@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from reeplan.indicators import mine_production_table, mining_hhi, us_net_import_reliance
+from reeplan.indicators.production import mine_production_table, mining_hhi, us_net_import_reliance
 from reeplan.io.dataset import Dataset
 from reeplan.io.readers import load_dataset
 from reeplan.schema import TABLES

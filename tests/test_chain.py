@@ -24,7 +24,7 @@ import pytest
 
 from reeplan.chain import ChainOptions, build_chain
 from reeplan.chain.balance import MassBalanceError, calc_balance_residuals, check_mass_balance
-from reeplan.chain.exposure import (
+from reeplan.indicators.exposure import (
     calc_chokepoints,
     calc_independence,
     calc_stage_nir,

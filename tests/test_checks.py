@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from reeplan.checks import (
+from reeplan.io.checks import (
     CHECKS,
     check_assumption_grades,
     check_compositions,
@@ -129,7 +129,7 @@ def test_assumption_source_needs_reasoning(tiny_dir: Path) -> None:
 
 
 def test_unique_keys(tiny_dir: Path) -> None:
-    from reeplan.checks import check_unique_keys
+    from reeplan.io.checks import check_unique_keys
 
     path = tiny_dir / "mine_production.csv"
     path.write_text(path.read_text() + "mp_chn_2025_b,CHN,2025,61,test,src_a,A,\n")

@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 import xarray as xr
 
-import reeplan.criticality as crit
-from reeplan.criticality import (
+import reeplan.indicators.criticality as crit
+from reeplan.indicators.criticality import (
     EU_METHOD,
     GEOPOLRISK_METHOD,
     CriticalityInputs,

@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from reeplan.chain import ChainOptions, build_chain
-from reeplan.chain.views import adversary_share_matrix, resolve_elements, sankey_flows
+from reeplan.indicators.views import adversary_share_matrix, resolve_elements, sankey_flows
 from reeplan.cli import app
 from reeplan.io.readers import load_dataset
 
@@ -41,7 +41,7 @@ def test_sankey_flows_sum_to_chain_totals(chain3) -> None:
 
 
 def test_sankey_figure_totals(chain3) -> None:
-    from reeplan.report.plots import sankey_figure
+    from reeplan.brief.plots import sankey_figure
 
     flows = sankey_flows(chain3, ["Nd"], 2025)
     fig = sankey_figure(flows, title="Nd")

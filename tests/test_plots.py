@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 import xarray as xr
 
-import reeplan.report.plots as plots
+import reeplan.brief.plots as plots
 from reeplan.errors import ReeError
-from reeplan.report.plots import (
+from reeplan.brief.plots import (
     STAGE_ORDER,
     china_share_heatmap,
     country_color,

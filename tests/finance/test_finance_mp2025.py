@@ -16,7 +16,7 @@ from reeplan.cli import app
 from reeplan.finance.evaluation import Evaluation, Settings, evaluate
 from reeplan.finance.instruments import Offtake, PreferredEquity, PriceFloor
 from reeplan.finance.loader import load_package, load_projects
-from reeplan.finance.report import award_cost_section, finance_sections
+from reeplan.finance.tables import award_cost_section, finance_sections
 
 SETTINGS = Settings(samples=2000, seed=20250710)
 

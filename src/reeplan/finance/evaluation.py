@@ -43,7 +43,7 @@ from reeplan.finance.prices import (
     time_grid,
 )
 from reeplan.finance.project import Project
-from reeplan.finance.risk import draw_risk, risk_profile
+from reeplan.finance.risk import RiskParameters, RiskProfile, draw_risk, risk_profile
 from reeplan.finance.scoring import calc_outlay_summary
 from reeplan.finance.sourced import provenance
 from reeplan.finance.valuation import Context, InstrumentValue, value_instrument
@@ -118,7 +118,7 @@ def _schedule_shift(project: Project, start: float) -> float:
 
 
 def evaluate(project: Project, package: Package | None = None,
-             settings: Settings | None = None) -> Evaluation:
+             settings: Settings | None = None, *, risk: RiskParameters) -> Evaluation:
     """Evaluate ``package`` (or no package) for ``project``.
 
     Parameters
@@ -129,6 +129,9 @@ def evaluate(project: Project, package: Package | None = None,
         The package; ``None`` evaluates the project alone.
     settings
         Samples, seed, price model and Treasury curve.
+    risk
+        The dataset's risk parameters (:func:`reeplan.finance.risk.risk_parameters`), so that an
+        overlay of ``parameters.csv`` reaches the award costs.
 
     Returns
     -------
@@ -147,7 +150,7 @@ def evaluate(project: Project, package: Package | None = None,
     annual = calc_period_average(paths, 1.0)
     annual = annual.assign_coords(period_end=(annual["period_end"].values - 1).astype(int))
     annual = annual.rename(period_end="year")
-    profile = risk_profile(project)
+    profile = risk_profile(project, risk)
     draws = draw_risk(profile, st.samples, np.random.Generator(np.random.PCG64(s_risk)))
     credit_u = np.random.Generator(np.random.PCG64(s_credit)).random(st.samples)
     fid = project.financing.fid_delay_years.value
@@ -166,7 +169,7 @@ def evaluate(project: Project, package: Package | None = None,
         effect = _effect(project, ctx, [], ctx.base, start_without, start_without, ctx.base)
         return Evaluation(project.id, None, st, model, pd.DataFrame(), {}, effect,
                           _expected_cashflows(ctx.base, ctx.base), None,
-                          _sources(project, None, model, st.curve))
+                          _sources(project, None, model, st.curve, profile))
     announced = context(project.decision_year.value)
     first = [value_instrument(i, announced) for i in package.instruments]
     coverage = _coverage(project, first, announced)
@@ -186,7 +189,7 @@ def evaluate(project: Project, package: Package | None = None,
     table, totals = _cost_tables(values, ctx)
     return Evaluation(project.id, package.id, st, model, table, totals, effect,
                       _expected_cashflows(ctx.base, with_cf), book,
-                      _sources(project, package, model, st.curve, book))
+                      _sources(project, package, model, st.curve, profile, book))
 
 
 def _coverage(project: Project, values: list[InstrumentValue], ctx: Context) -> float:
@@ -348,12 +351,13 @@ METHOD_SOURCES = ("fin_asm_price_jumps", "fin_asm_price_mpr", "fin_asm_fair_valu
 
 
 def _sources(project: Project, package: Package | None, model: PriceModel,
-             curve: TreasuryCurve, book: Bookkeeping | None = None) -> list[str]:
+             curve: TreasuryCurve, profile: RiskProfile, book: Bookkeeping | None = None
+             ) -> list[str]:
     """Every source id behind an evaluation's figures."""
     ids = {row.source_id for row in provenance(project) if row.source_id}
     if package is not None:
         ids |= {row.source_id for row in provenance(package) if row.source_id}
-    ids |= set(risk_profile(project).source_ids.values())
+    ids |= set(profile.source_ids.values())
     ids |= set(model.source_ids.values()) | set(curve.source_ids) | set(METHOD_SOURCES)
     if book is not None:
         ids |= {w.source_id for w in book.warnings}

@@ -9,22 +9,20 @@ file's own ``sources:`` list).
 
 from __future__ import annotations
 
-import csv
+from collections.abc import Set
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
 from reeplan.errors import DataError, Problem
 from reeplan.finance.instruments import Package
 from reeplan.finance.project import Project
 from reeplan.finance.sourced import SourceRow, provenance
-from reeplan.io.readers import bundled_data_dir
+from reeplan.io.yaml import YamlDoc
 
 __all__ = [
-    "bundled_source_ids",
     "list_package_presets",
     "load_package",
     "load_projects",
@@ -43,83 +41,6 @@ def list_package_presets() -> list[str]:
     return sorted(p.stem for p in (presets_dir() / "packages").glob("*.yaml"))
 
 
-def bundled_source_ids() -> set[str]:
-    """Ids in the bundled ``sources.csv``."""
-    path = bundled_data_dir() / "sources.csv"
-    with path.open(newline="", encoding="utf-8") as fh:
-        return {row["id"].strip() for row in csv.DictReader(fh) if row.get("id")}
-
-
-class _Doc:
-    """A parsed YAML document with the node tree kept for line numbers."""
-
-    def __init__(self, path: Path) -> None:
-        self.name = path.name
-        self.problems: list[Problem] = []
-        self.node: yaml.Node | None = None
-        self.data: Any = None
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            self.problems.append(Problem(self.name, None, None, f"cannot read file: {exc}"))
-            return
-        loader = yaml.SafeLoader(text)
-        try:
-            self.node = loader.get_single_node()
-            if self.node is not None:
-                self._check_duplicates(self.node, "")
-                self.data = loader.construct_document(self.node)
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            line = f" (line {mark.line + 1})" if mark is not None else ""
-            self.problems.append(Problem(self.name, None, None, f"invalid YAML{line}: "
-                                         f"{getattr(exc, 'problem', None) or exc}"))
-        finally:
-            loader.dispose()
-
-    def _check_duplicates(self, node: yaml.Node, path: str) -> None:
-        if isinstance(node, yaml.MappingNode):
-            seen: set[str] = set()
-            for key, value in node.value:
-                k = str(key.value)
-                if k in seen:
-                    self.problems.append(Problem(self.name, None, f"{path}{k}",
-                                                 f"duplicate key (line {key.start_mark.line + 1})"))
-                seen.add(k)
-                self._check_duplicates(value, f"{path}{k}.")
-        elif isinstance(node, yaml.SequenceNode):
-            for i, item in enumerate(node.value):
-                self._check_duplicates(item, f"{path}{i}.")
-
-    def locate(self, loc: tuple[Any, ...]) -> tuple[str, int | None]:
-        """Readable dotted field path and line number of a pydantic error location."""
-        node, parts = self.node, []
-        line = None if node is None else node.start_mark.line + 1
-        for i, part in enumerate(loc):
-            if isinstance(node, yaml.MappingNode):
-                child = next((v for k, v in node.value if str(k.value) == str(part)), None)
-                tag = next((str(v.value) for k, v in node.value if k.value == "kind"), None)
-                if child is None:
-                    if str(part) == tag or (part == "value" and i == len(loc) - 1 and parts):
-                        continue
-                    parts.append(str(part))
-                    break
-                node = child
-            elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
-                if part >= len(node.value):
-                    parts.append(str(part))
-                    break
-                node = node.value[part]
-            else:
-                if part == "value" or isinstance(node, yaml.ScalarNode):
-                    continue
-                parts.append(str(part))
-                continue
-            parts.append(str(part))
-            line = node.start_mark.line + 1
-        return ".".join(parts), line
-
-
 def _message(err: dict[str, Any]) -> str:
     kind = err.get("type", "")
     if kind == "extra_forbidden":
@@ -130,7 +51,7 @@ def _message(err: dict[str, Any]) -> str:
     return msg.removeprefix("Value error, ")
 
 
-def _validate(doc: _Doc, model: type[BaseModel], data: Any, loc: tuple[Any, ...]
+def _validate(doc: YamlDoc, model: type[BaseModel], data: Any, loc: tuple[Any, ...]
               ) -> BaseModel | None:
     try:
         return model.model_validate(data)
@@ -161,7 +82,7 @@ def _declared_sources(model: BaseModel, path: str = "") -> list[tuple[str, str]]
     return found
 
 
-def _check_sources(doc: _Doc, model: BaseModel, loc: tuple[Any, ...], known: set[str]) -> None:
+def _check_sources(doc: YamlDoc, model: BaseModel, loc: tuple[Any, ...], known: set[str]) -> None:
     for path_s, sid in _declared_sources(model):
         if sid not in known:
             path = tuple(int(p) if p.isdigit() else p for p in path_s.split("."))
@@ -180,7 +101,7 @@ def _check_sources(doc: _Doc, model: BaseModel, loc: tuple[Any, ...], known: set
                                         f"object{where}"))
 
 
-def _file_sources(doc: _Doc, data: dict[str, Any]) -> set[str]:
+def _file_sources(doc: YamlDoc, data: dict[str, Any]) -> set[str]:
     ids: set[str] = set()
     for i, raw in enumerate(data.get("sources") or []):
         row = _validate(doc, SourceRow, raw, ("sources", i))
@@ -189,7 +110,7 @@ def _file_sources(doc: _Doc, data: dict[str, Any]) -> set[str]:
     return ids
 
 
-def load_projects(path: Path | None = None) -> dict[str, Project]:
+def load_projects(path: Path | None = None, *, source_ids: Set[str]) -> dict[str, Project]:
     """Read a projects file (default: the shipped presets).
 
     The file holds ``projects:`` (a mapping of project id to fields) and optionally
@@ -201,7 +122,7 @@ def load_projects(path: Path | None = None) -> dict[str, Project]:
         Every problem found, each naming the file, the field and the line.
     """
     path = Path(path) if path is not None else presets_dir() / "projects.yaml"
-    doc = _Doc(path)
+    doc = YamlDoc(path, path.name)
     projects: dict[str, Project] = {}
     if not doc.problems:
         data = doc.data
@@ -213,7 +134,7 @@ def load_projects(path: Path | None = None) -> dict[str, Project]:
             for key in unknown:
                 doc.problems.append(Problem(doc.name, None, key, "unknown key (not in the "
                                             "schema)"))
-            known = bundled_source_ids() | _file_sources(doc, data)
+            known = set(source_ids) | _file_sources(doc, data)
             for pid, raw in data["projects"].items():
                 if not isinstance(raw, dict):
                     doc.problems.append(Problem(doc.name, None, f"projects.{pid}",
@@ -229,7 +150,7 @@ def load_projects(path: Path | None = None) -> dict[str, Project]:
     return projects
 
 
-def load_package(spec: str | Path) -> Package:
+def load_package(spec: str | Path, *, source_ids: Set[str]) -> Package:
     """Read a package: a preset id (e.g. ``mp-2025``) or a YAML file path.
 
     Raises
@@ -249,13 +170,13 @@ def load_package(spec: str | Path) -> Package:
     if not path.exists():
         raise DataError([Problem(str(path), None, None, "file does not exist")],
                         "unknown package")
-    doc = _Doc(path)
+    doc = YamlDoc(path, path.name)
     package = None
     if not doc.problems:
         if not isinstance(doc.data, dict):
             doc.problems.append(Problem(doc.name, None, None, "expected a mapping of fields"))
         else:
-            known = bundled_source_ids() | _file_sources(doc, doc.data)
+            known = set(source_ids) | _file_sources(doc, doc.data)
             package = _validate(doc, Package, doc.data, ())
             if isinstance(package, Package):
                 _check_sources(doc, package, (), known)
@@ -264,7 +185,7 @@ def load_package(spec: str | Path) -> Package:
     return package
 
 
-def resolve_project(spec: str) -> Project:
+def resolve_project(spec: str, *, source_ids: Set[str]) -> Project:
     """A project by preset id, or from a file: ``path.yaml`` (one project) or ``path.yaml:id``.
 
     Raises
@@ -277,7 +198,7 @@ def resolve_project(spec: str) -> Project:
         file_part, pid = spec.rsplit(":", 1)
     path = Path(file_part)
     if path.suffix in (".yaml", ".yml") or path.exists():
-        projects = load_projects(path)
+        projects = load_projects(path, source_ids=source_ids)
         if pid:
             if pid not in projects:
                 raise DataError([Problem(path.name, None, "projects",
@@ -289,7 +210,7 @@ def resolve_project(spec: str) -> Project:
                                      f"holds {len(projects)} projects; name one as "
                                      f"{path}:ID ({', '.join(projects)})")], "ambiguous project")
         return next(iter(projects.values()))
-    projects = load_projects()
+    projects = load_projects(source_ids=source_ids)
     if spec not in projects:
         raise DataError([Problem("projects.yaml", None, None,
                                  f"no preset project {spec!r}; presets: {', '.join(projects)}")],

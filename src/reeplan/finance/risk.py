@@ -22,24 +22,23 @@ Draws are vectorised over a ``sample`` dimension from an explicit :class:`numpy.
 
 from __future__ import annotations
 
-import csv
+from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
-import pandas as pd
 
 from reeplan.errors import DataError, Problem
 from reeplan.finance.project import Maturity, Project, Triangular
-from reeplan.io.readers import bundled_data_dir
+from reeplan.io.dataset import Dataset
 
 __all__ = [
     "ABANDON_FRACTION",
     "DEFAULT_RECOVERY",
     "RiskDraws",
+    "RiskParameters",
     "RiskProfile",
-    "default_risk_table",
     "draw_risk",
+    "risk_parameters",
     "risk_profile",
 ]
 
@@ -96,58 +95,57 @@ _SOURCES = {
 }
 
 
-@lru_cache(maxsize=1)
-def _parameters() -> dict[str, tuple[float, float | None, float | None, str]]:
-    """Rows of the bundled ``parameters.csv``: id -> (value, low, high, source_id)."""
-    path = bundled_data_dir() / "parameters.csv"
-    out: dict[str, tuple[float, float | None, float | None, str]] = {}
-    with path.open(newline="", encoding="utf-8") as fh:
-        for row in csv.DictReader(fh):
-            try:
-                out[row["id"]] = (float(row["value"]),
-                                  float(row["low"]) if row.get("low") else None,
-                                  float(row["high"]) if row.get("high") else None,
-                                  row.get("source_id") or "")
-            except (KeyError, ValueError):
-                continue
-    return out
+RiskParameters = Mapping[str, tuple[float, float | None, float | None, str]]
+"""Dataset parameters the risk model reads: id -> (value, low, high, source_id)."""
 
 
-def _parameter(name: str) -> tuple[float, float | None, float | None, str]:
-    params = _parameters()
+def risk_parameters(ds: Dataset) -> RiskParameters:
+    """The rows of the dataset's ``parameters`` table (after overlays) as risk-model inputs.
+
+    Parameters
+    ----------
+    ds
+        The loaded, validated dataset (bundled or the user's, with overlays).
+
+    Returns
+    -------
+    RiskParameters
+        Parameter id -> (value, low, high, source_id); low/high are ``None`` where blank.
+    """
+    table = ds["parameters"]
+
+    def num(v: object) -> float | None:
+        return None if v is None or v != v else float(v)  # type: ignore[arg-type]
+
+    return {str(i): (float(r["value"]), num(r.get("low")), num(r.get("high")),
+                     str(r.get("source_id") or ""))
+            for i, r in table.iterrows()}
+
+
+def _parameter(params: RiskParameters, name: str
+               ) -> tuple[float, float | None, float | None, str]:
     if name not in params:
         msg = f"parameter {name!r} needed by the finance risk model is missing"
-        raise DataError([Problem("parameters.csv", None, "id", msg)], "incomplete bundled data")
+        raise DataError([Problem("parameters.csv", None, "id", msg)], "incomplete dataset")
     return params[name]
 
 
-def _overrun(maturity: Maturity) -> tuple[Triangular, str]:
+def _overrun(params: RiskParameters, maturity: Maturity) -> tuple[Triangular, str]:
     if maturity in _OVERRUN_KNOWN:
         return _OVERRUN_KNOWN[maturity], _SOURCES["overrun"]
-    value, low, high, source = _parameter("capex_overrun_multiplier")
+    value, low, high, source = _parameter(params, "capex_overrun_multiplier")
     return Triangular(low=low or value, mode=value, high=high or value), source
 
 
-def default_risk_table() -> pd.DataFrame:
-    """The default risk inputs by plant/mine and maturity (for the docs)."""
-    rows = []
-    for kind, delays in (("plant", _DELAY_PLANT), ("mine", _DELAY_MINE)):
-        for m in _DELAY_PLANT:
-            o, _ = _overrun(m)  # type: ignore[arg-type]
-            d = delays[m]
-            rows.append({"kind": kind, "maturity": m, "overrun": f"{o.low}/{o.mode}/{o.high}",
-                         "delay_years": f"{d.low}/{d.mode}/{d.high}",
-                         "annual_pd": _ANNUAL_PD[m], "recovery": DEFAULT_RECOVERY})
-    return pd.DataFrame(rows)
-
-
-def risk_profile(project: Project) -> RiskProfile:
+def risk_profile(project: Project, params: RiskParameters) -> RiskProfile:
     """Risk inputs of ``project``: its own overrides, else the defaults for its stage/maturity.
 
     Parameters
     ----------
     project
         The project.
+    params
+        The dataset's parameters (:func:`risk_parameters`).
 
     Returns
     -------
@@ -160,8 +158,8 @@ def risk_profile(project: Project) -> RiskProfile:
         When a dataset parameter the defaults need is missing.
     """
     m: Maturity = project.maturity
-    p_tech, _, _, p_source = _parameter(_STATUS_PARAMETER[project.status])
-    overrun, o_source = _overrun(m)
+    p_tech, _, _, p_source = _parameter(params, _STATUS_PARAMETER[project.status])
+    overrun, o_source = _overrun(params, m)
     p = {"p_technical": p_tech, "overrun": overrun,
          "delay_years": (_DELAY_PLANT if project.plant else _DELAY_MINE)[m],
          "annual_pd": _ANNUAL_PD[m], "recovery": DEFAULT_RECOVERY}

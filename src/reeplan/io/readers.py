@@ -110,7 +110,7 @@ def load_dataset(
     overlays
         Folders whose CSV files add rows to, or replace rows (by ``id``) of, the named tables.
     check
-        Run :func:`reeplan.checks.check_dataset` and raise on errors.
+        Run :func:`reeplan.io.checks.check_dataset` and raise on errors.
 
     Returns
     -------
@@ -156,7 +156,7 @@ def load_dataset(
     ds = Dataset(tables, (base, *map(Path, overlays)), digest_files(read), tuple(map(str, read)))
     if check:
         # consistency checks run on the rows that were valid, so one pass reports everything
-        from reeplan.checks import check_dataset
+        from reeplan.io.checks import check_dataset
 
         try:
             check_dataset(ds)

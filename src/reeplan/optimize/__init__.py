@@ -2,11 +2,11 @@
 independence per dollar (linopy MILP solved with HiGHS)."""
 
 from reeplan.optimize.inputs import PortfolioInputs, PortfolioSpec, check_portfolio_inputs
-from reeplan.optimize.model import PortfolioResult, create_model, solve_portfolio
+from reeplan.optimize.model import ExtensiveSolution, create_model, solve_portfolio
 
 __all__ = [
+    "ExtensiveSolution",
     "PortfolioInputs",
-    "PortfolioResult",
     "PortfolioSpec",
     "check_portfolio_inputs",
     "create_model",

@@ -22,10 +22,14 @@ import xarray as xr
 
 from reeplan.chain.capacity import facility_element_factors
 from reeplan.chain.model import GROUPS, SupplyChain
+from reeplan.finance.evaluation import Settings, evaluate
+from reeplan.finance.inputs import FinanceInputs
+from reeplan.finance.instruments import Package
+from reeplan.finance.loader import list_package_presets
 from reeplan.io.dataset import Dataset
 from reeplan.optimize.inputs import STAGES, PortfolioInputs
 
-__all__ = ["PORTFOLIO_GROUPS", "define_portfolio_inputs", "generic_packages"]
+__all__ = ["PORTFOLIO_GROUPS", "define_portfolio_inputs", "evaluate_options", "generic_packages"]
 
 PORTFOLIO_GROUPS = {"NdPr": GROUPS["NdPr"], "DyTb": GROUPS["DyTb"], "Sm": ("Sm",)}
 """Element groups the portfolio optimises (magnet elements)."""
@@ -63,26 +67,33 @@ def generic_packages(project: Any) -> dict[str, dict[str, Any]]:
     return out
 
 
-def _evaluate_options(samples: int, seed: int) -> pd.DataFrame:
-    from reeplan.finance.evaluation import Settings, evaluate
-    from reeplan.finance.instruments import Package
-    from reeplan.finance.loader import list_package_presets, load_package, load_projects
+def evaluate_options(fin: FinanceInputs, samples: int, seed: int) -> pd.DataFrame:
+    """Every candidate project × package (presets and generic), appraised with one seed.
 
-    projects = load_projects()
+    Parameters
+    ----------
+    fin
+        The dataset's finance inputs (risk parameters, source ids).
+    samples
+        Monte Carlo samples per package.
+    seed
+        The seed (common random numbers across packages).
+    """
+    projects = fin.projects()
     st = Settings(samples=samples, seed=seed)
     rows = []
     presets: dict[str, list[Any]] = {}
     for pid in list_package_presets():
-        pkg = load_package(pid)
+        pkg = fin.package(pid)
         presets.setdefault(pkg.project, []).append(pkg)
     for pid, project in projects.items():
         if project.status == "cancelled" or project.facility_id is None:
             continue
-        none = evaluate(project, None, st).effect
+        none = evaluate(project, None, st, risk=fin.risk).effect
         options = [(f"preset:{p.id}", p) for p in presets.get(pid, [])]
         options += [(k, Package.model_validate(v)) for k, v in generic_packages(project).items()]
         for key, pkg in options:
-            ev = evaluate(project, pkg, st)
+            ev = evaluate(project, pkg, st, risk=fin.risk)
             inst = ev.instruments
             contingent = inst[inst["kind"].isin(["loan_guarantee", "price_floor", "offtake"])]
             year = min(float(i.year.value) for i in pkg.instruments)
@@ -113,20 +124,30 @@ def _online(p: float, start: float, ramp: Sequence[float], years: np.ndarray,
 
 
 def define_portfolio_inputs(ds: Dataset, chain: SupplyChain, sim_results: Sequence[Any],
-                            samples: int = 500, seed: int = 0, finance_samples: int = 200,
-                            years: tuple[int, int] = (2025, 2040)) -> tuple[PortfolioInputs,
-                                                                            pd.DataFrame]:
-    """Portfolio inputs and the table of evaluated options (project × package)."""
+                            options: pd.DataFrame, seed: int,
+                            years: tuple[int, int] = (2025, 2040)) -> PortfolioInputs:
+    """Portfolio inputs from every sample of every simulated scenario.
+
+    Parameters
+    ----------
+    ds, chain
+        The dataset and its chain.
+    sim_results
+        Simulated scenarios; each sample of each scenario is one equally weighted sample of the
+        portfolio model.
+    options
+        Appraised project × package options (:func:`evaluate_options`).
+    seed
+        Seed of the project-success draws.
+    """
     yrs = np.arange(years[0], years[1] + 1)
     groups = list(PORTFOLIO_GROUPS)
-    options = _evaluate_options(finance_samples, seed)
     projects = list(dict.fromkeys(options["project"]))
     opt_names = list(dict.fromkeys(options["option"]))
     # per-sample demand and shortfall from the simulator, by group and year
-    per = max(1, samples // max(len(sim_results), 1))
     dem_parts, short_parts, def_parts = [], [], []
     for res in sim_results:
-        d = res.data.isel(sample=slice(0, per))
+        d = res.data
         year = xr.DataArray([int(q[:4]) for q in d.quarter.values], dims="quarter")
         for var, bucket in (("demand", dem_parts), ("shortfall_no_nds", short_parts)):
             g = _by_group(d[var], d, year, yrs, groups)
@@ -190,7 +211,7 @@ def define_portfolio_inputs(ds: Dataset, chain: SupplyChain, sim_results: Sequen
         coords={"project": projects, "option": opt_names, "year": yrs, "group": groups,
                 "stage": list(STAGES), "sample": np.arange(n_s)},
     )
-    return PortfolioInputs(data), options
+    return PortfolioInputs(data)
 
 
 def _by_group(var: xr.DataArray, d: xr.Dataset, year: xr.DataArray, yrs: np.ndarray,

@@ -41,7 +41,7 @@ from reeplan.errors import InfeasibleError
 from reeplan.optimize.inputs import PortfolioInputs, PortfolioSpec, check_portfolio_inputs
 from reeplan.optimize.master import quiet_stdout
 
-__all__ = ["PortfolioResult", "SolverStatus", "create_model", "solve_portfolio"]
+__all__ = ["ExtensiveSolution", "SolverStatus", "create_model", "solve_portfolio"]
 
 PTS = ("project", "year", "sample")
 GTS = ("group", "year", "sample")
@@ -57,7 +57,7 @@ class SolverStatus(StrEnum):
 
 
 @dataclass
-class PortfolioResult:
+class ExtensiveSolution:
     """A solved portfolio: selection, objective, solver report and the solution arrays."""
 
     status: SolverStatus
@@ -244,7 +244,7 @@ def _diagnose(inputs: PortfolioInputs, spec: PortfolioSpec) -> list[str]:
 
 
 def solve_portfolio(inputs: PortfolioInputs, spec: PortfolioSpec,
-                    allow_nonoptimal: bool = True) -> PortfolioResult:
+                    allow_nonoptimal: bool = True) -> ExtensiveSolution:
     """Build and solve the model with HiGHS; report status, gap and times.
 
     Raises
@@ -271,7 +271,7 @@ def solve_portfolio(inputs: PortfolioInputs, spec: PortfolioSpec,
 
 
 def _result(m: linopy.Model, inputs: PortfolioInputs, spec: PortfolioSpec, condition: str,
-            timings: dict[str, float]) -> PortfolioResult:
+            timings: dict[str, float]) -> ExtensiveSolution:
     d = inputs.data
     x = m.variables["Award-select"].solution.fillna(0.0)
     chosen = x.where(x > 0.5, drop=False).fillna(0.0)
@@ -303,7 +303,7 @@ def _result(m: linopy.Model, inputs: PortfolioInputs, spec: PortfolioSpec, condi
         "shortfall": u, "shortfall_defense": v,
         "release": m.variables["Stockpile-release"].solution, "loss": loss})
     status = SolverStatus.OPTIMAL if condition == "optimal" else SolverStatus.GAP
-    return PortfolioResult(
+    return ExtensiveSolution(
         status=status, selection=selection, objective=float(m.objective.value),
         expected_loss=expected, cvar=cvar, cost_total=float(cost_by_year.sum()),
         cost_by_year=cost_by_year, solution=solution,

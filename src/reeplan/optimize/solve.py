@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import xarray as xr
 
 from reeplan.errors import InfeasibleError
 from reeplan.optimize.benders import BendersSolver
@@ -14,14 +15,14 @@ from reeplan.optimize.inputs import PortfolioInputs, PortfolioSpec, check_portfo
 from reeplan.optimize.model import _diagnose, solve_portfolio
 from reeplan.optimize.recourse import RecourseArrays, calc_objective, calc_recourse, recourse_arrays
 
-__all__ = ["Portfolio", "calc_frontier", "explain_projects", "optimize"]
+__all__ = ["PortfolioResult", "calc_frontier", "explain_projects", "optimize", "selection_arrays"]
 
 EXTENSIVE_LIMIT = 60_000
 """Largest project × option × year × sample size solved as one MILP; larger ones use Benders."""
 
 
 @dataclass
-class Portfolio:
+class PortfolioResult:
     """A recommended portfolio, with what it buys and how it was solved."""
 
     selection: dict[str, str]
@@ -42,8 +43,37 @@ class Portfolio:
         """Expected weighted shortfall with no awards and no stockpile purchase."""
         return float(self.baseline_loss_by_sample.mean())
 
+    @property
+    def reduction(self) -> float:
+        """Share of the expected weighted shortfall the portfolio avoids."""
+        base = self.baseline_loss
+        return 1.0 - self.expected_loss / base if base > 0 else 0.0
 
-def _selection_arrays(inputs: PortfolioInputs, selection: dict[str, str]) -> np.ndarray:
+    def to_frame(self) -> pd.DataFrame:
+        """The selection: one row per funded project (option) and per stockpile purchase."""
+        rows: list[dict[str, object]] = [{"kind": "award", "item": p, "choice": k}
+                                         for p, k in sorted(self.selection.items())]
+        rows += [{"kind": "stockpile", "item": g, "choice": f"{t:,.1f} t"}
+                 for g, t in self.stockpile.items() if t > 0]
+        return pd.DataFrame(rows, columns=["kind", "item", "choice"])
+
+    def to_xarray(self) -> xr.Dataset:
+        """Weighted loss by sample with and without the portfolio (``sample`` dimension)."""
+        n = len(self.loss_by_sample)
+        return xr.Dataset({"loss": ("sample", np.asarray(self.loss_by_sample, float)),
+                           "baseline_loss": ("sample", np.asarray(self.baseline_loss_by_sample,
+                                                                  float))},
+                          coords={"sample": np.arange(n)},
+                          attrs={"cost_usd": self.cost, "objective": self.objective})
+
+    def _repr_html_(self) -> str:
+        head = (f"<p>Portfolio: scored cost ${self.cost / 1e9:,.2f}bn; expected weighted "
+                f"shortfall {self.expected_loss:,.1f} (no awards {self.baseline_loss:,.1f}; "
+                f"{self.reduction:.1%} avoided)</p>")
+        return head + self.to_frame().to_html(index=False)
+
+
+def selection_arrays(inputs: PortfolioInputs, selection: dict[str, str]) -> np.ndarray:
     d = inputs.data
     x = np.zeros((len(d.project), len(d.option)))
     opts = [str(o) for o in d.option.values]
@@ -62,7 +92,7 @@ def choose_method(inputs: PortfolioInputs) -> str:
 
 def optimize(inputs: PortfolioInputs, spec: PortfolioSpec, method: str = "auto",
              solver: BendersSolver | None = None,
-             start: tuple[np.ndarray, np.ndarray] | None = None) -> Portfolio:
+             start: tuple[np.ndarray, np.ndarray] | None = None) -> PortfolioResult:
     """Solve the portfolio problem (extensive MILP for small instances, Benders for large).
 
     ``solver`` reuses a Benders master (and its cuts) built for the same inputs and spec up to
@@ -103,7 +133,7 @@ def optimize(inputs: PortfolioInputs, spec: PortfolioSpec, method: str = "auto",
         solver = {"method": "Benders (L-shaped, multi-cut) with HiGHS master", "name": "highs",
                   "termination": b.status, "iterations": b.iterations, "cuts": b.cuts,
                   "upper_bound": b.upper, "lower_bound": b.lower}
-    x = _selection_arrays(inputs, selection)
+    x = selection_arrays(inputs, selection)
     loss = calc_recourse(a, spec, x, np.asarray(z, float))
     base_loss = calc_recourse(a, spec, np.zeros_like(x), np.zeros(len(a.stock_max)))
 
@@ -111,7 +141,7 @@ def optimize(inputs: PortfolioInputs, spec: PortfolioSpec, method: str = "auto",
     solver.update({"mip_gap": gap, "rel_gap_target": spec.mip_gap,
                    "seconds": time.perf_counter() - t0})
     groups = [str(g) for g in d.group.values]
-    return Portfolio(selection, {g: float(v) for g, v in zip(groups, z, strict=True)},
+    return PortfolioResult(selection, {g: float(v) for g, v in zip(groups, z, strict=True)},
                      calc_objective(a, spec, loss), loss, base_loss, cost, solver)
 
 
@@ -125,7 +155,7 @@ def calc_frontier(inputs: PortfolioInputs, spec: PortfolioSpec, max_budget: floa
         pf = optimize(inputs, spec.model_copy(update={"budget": float(b)}), solver=solver,
                       start=start)
         if solver is not None:  # the optimum here is feasible at the next, larger budget
-            start = (_selection_arrays(inputs, pf.selection),
+            start = (selection_arrays(inputs, pf.selection),
                      np.array(list(pf.stockpile.values()), float))
         rows.append({"budget_usd": float(b), "cost_usd": pf.cost,
                      "expected_loss": pf.expected_loss, "objective": pf.objective,
@@ -140,7 +170,7 @@ def calc_frontier(inputs: PortfolioInputs, spec: PortfolioSpec, max_budget: floa
     return frame
 
 
-def explain_projects(inputs: PortfolioInputs, spec: PortfolioSpec, best: Portfolio
+def explain_projects(inputs: PortfolioInputs, spec: PortfolioSpec, best: PortfolioResult
                      ) -> pd.DataFrame:
     """For each project: the objective change from forcing it in (if out) or out (if in)."""
     a = recourse_arrays(inputs)
@@ -175,10 +205,10 @@ def explain_projects(inputs: PortfolioInputs, spec: PortfolioSpec, best: Portfol
 
 
 def _free_gain(a: RecourseArrays, inputs: PortfolioInputs, spec: PortfolioSpec,
-               best: Portfolio, project: str) -> float:
+               best: PortfolioResult, project: str) -> float:
     """Largest fall in expected weighted shortfall from adding ``project`` (any package) to the
     portfolio as if it cost nothing."""
-    x = _selection_arrays(inputs, best.selection)
+    x = selection_arrays(inputs, best.selection)
     z = np.array(list(best.stockpile.values()), float)
     p = inputs.projects.index(project)
     gains = [0.0]

@@ -2,8 +2,9 @@
 
 Typical use::
 
-    from reeplan.sim import load_scenario, simulate, shortfall_table
-    res = simulate(ds, chain, load_scenario("april-2025-controls"), samples=1000, seed=0)
+    from reeplan.workflows import simulate
+    from reeplan.sim import shortfall_table
+    [res] = simulate(ds, ["april-2025-controls"], samples=1000, seed=0)
     shortfall_table(res)
 
 Modules: :mod:`~reeplan.sim.scenario` (schema), :mod:`~reeplan.sim.loader` (YAML, includes,
@@ -11,7 +12,7 @@ checks), :mod:`~reeplan.sim.network` (chain -> quarterly arrays), :mod:`~reeplan
 (masks and draws), :mod:`~reeplan.sim.physical` (propagation), :mod:`~reeplan.sim.engine`
 (market, prices), :mod:`~reeplan.sim.allocation` (DPA Title I, inventories, stockpile),
 :mod:`~reeplan.sim.metrics` (TTS/TTR), :mod:`~reeplan.sim.lp` (exact TTS/TTR LPs),
-:mod:`~reeplan.sim.runner` (chunks, seeds, Dask), :mod:`~reeplan.sim.report` (tables).
+:mod:`~reeplan.sim.runner` (chunks, seeds, Dask), :mod:`~reeplan.sim.tables` (tables).
 """
 
 from reeplan.sim.assumptions import ASSUMPTIONS
@@ -19,17 +20,16 @@ from reeplan.sim.loader import check_scenario, load_scenario, scenario_from_dict
 from reeplan.sim.lp import LPNetwork, LPNode, calc_ttr_lp, calc_tts_lp
 from reeplan.sim.network import Network, build_network
 from reeplan.sim.presets import list_presets
-from reeplan.sim.report import (
+from reeplan.sim.runner import SimulationResult, run_simulation
+from reeplan.sim.scenario import Scenario
+from reeplan.sim.shocks import compile_scenario
+from reeplan.sim.tables import (
     baseline_coverage,
     fan_table,
     price_table,
     shortfall_table,
-    simulation_section,
     tts_table,
 )
-from reeplan.sim.runner import SimulationResult, run_simulation, simulate
-from reeplan.sim.scenario import Scenario
-from reeplan.sim.shocks import compile_scenario
 
 __all__ = [
     "ASSUMPTIONS",
@@ -51,7 +51,5 @@ __all__ = [
     "run_simulation",
     "scenario_from_dict",
     "shortfall_table",
-    "simulate",
-    "simulation_section",
     "tts_table",
 ]

@@ -9,12 +9,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from reeplan.chain.model import GROUPS
 from reeplan.errors import Problem, ScenarioError
 from reeplan.io.dataset import Dataset
+from reeplan.io.yaml import YamlDoc
 from reeplan.sim.dists import DatasetValue as _DV
 from reeplan.sim.dists import Param, Triangular, Uniform
 from reeplan.sim.presets import list_presets, preset_path
@@ -51,29 +51,10 @@ def resolve_ref(ref: str | Path, base: Path | None = None) -> Path:
                                  f"{', '.join(list_presets())})")], "cannot load scenario")
 
 
-class _Loader(yaml.SafeLoader):
-    """Safe loader that keeps dates as text, so a bad date is a field problem, not a crash."""
-
-
-_Loader.yaml_implicit_resolvers = {
-    key: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-
-
 def _read_yaml(path: Path) -> tuple[dict[str, Any] | None, list[Problem]]:
-    try:
-        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
-    except OSError as exc:
-        return None, [Problem(str(path), None, None, f"cannot read file: {exc}")]
-    except (yaml.YAMLError, ValueError) as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
-        return None, [Problem(str(path), None, None, f"invalid YAML{where}: "
-                              f"{getattr(exc, 'problem', exc)}")]
-    if not isinstance(raw, dict):
-        return None, [Problem(str(path), None, None, "a scenario file must be a YAML mapping")]
-    return raw, []
+    doc = YamlDoc(path)
+    raw = doc.mapping("a scenario (a YAML mapping)")
+    return raw, doc.problems
 
 
 def _merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
@@ -110,6 +91,10 @@ def _expand(path: Path, chain: tuple[Path, ...], problems: list[Problem]
         problems.append(Problem(str(path), None, "includes", "must be a list of presets/paths"))
         includes = []
     for i, inc in enumerate(includes):
+        if not isinstance(inc, str):
+            problems.append(Problem(str(path), None, f"includes[{i}]",
+                                    "must be a preset name or a file path (text)"))
+            continue
         try:
             inc_path = resolve_ref(str(inc), path.parent)
         except ScenarioError as exc:

@@ -17,15 +17,12 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from reeplan.chain.model import SupplyChain
-from reeplan.io.dataset import Dataset
 from reeplan.sim.assumptions import ASSUMPTIONS
 from reeplan.sim.engine import run_batch
-from reeplan.sim.network import Network, build_network
-from reeplan.sim.scenario import Scenario
-from reeplan.sim.shocks import Compiled, compile_scenario, draw
+from reeplan.sim.network import Network
+from reeplan.sim.shocks import Compiled, draw
 
-__all__ = ["BLOCK", "SimulationResult", "run_chunk", "run_simulation", "simulate"]
+__all__ = ["BLOCK", "SimulationResult", "run_chunk", "run_simulation"]
 
 BLOCK = 250
 """Samples per seed block (the unit of reproducible random streams)."""
@@ -187,14 +184,3 @@ def _assemble(net: Network, comp: Compiled, seed: int, samples: int,
     }
     return SimulationResult(comp.name, seed, samples, data, comp.first_shock, prices,
                             comp.provenance, dict(ASSUMPTIONS), diag)
-
-
-def simulate(ds: Dataset, chain: SupplyChain, scenario: Scenario, samples: int = 1000,
-             seed: int = 0, **kwargs: Any) -> SimulationResult:
-    """Build the network, compile ``scenario`` and run it (see :func:`run_simulation`)."""
-    from reeplan.sim.loader import check_scenario
-
-    check_scenario(scenario, ds, scenario.name)
-    net = build_network(ds, chain)
-    return run_simulation(net, compile_scenario(scenario, net, scenario.name), samples, seed,
-                          **kwargs)

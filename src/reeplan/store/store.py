@@ -16,7 +16,6 @@ from __future__ import annotations
 import functools
 import os
 import re
-import subprocess
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -62,6 +61,7 @@ from reeplan.store.records import (
     to_metric,
     to_seconds,
 )
+from reeplan.version import code_version
 
 __all__ = [
     "ActiveRun",
@@ -152,33 +152,7 @@ def _mask(raw: str) -> str:
     return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", raw)
 
 
-@functools.cache
-def code_version() -> str:
-    """``reeplan.__version__``, plus ``+g<commit>[.dirty]`` when running from a git checkout."""
-    import reeplan
-
-    version = reeplan.__version__
-    pkg = Path(reeplan.__file__).resolve().parent
-    try:
-        top = _git(pkg, "rev-parse", "--show-toplevel")
-        if top is None or Path(top).resolve() / "src" / "reeplan" != pkg:
-            return version  # installed copy, perhaps inside some unrelated repository
-        commit = _git(pkg, "rev-parse", "--short=12", "HEAD")
-        dirty = _git(pkg, "status", "--porcelain", "--untracked-files=no")
-    except (OSError, subprocess.SubprocessError):
-        return version
-    if not commit:
-        return version
-    return f"{version}+g{commit}" + (".dirty" if dirty else "")
-
-
 _code_version = code_version  # start_run's parameter of the same name shadows it
-
-
-def _git(cwd: Path, *args: str) -> str | None:
-    proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, timeout=5,
-                          check=False)
-    return proc.stdout.strip() if proc.returncode == 0 else None
 
 
 # --------------------------------------------------------------------------------------------

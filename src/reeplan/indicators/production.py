@@ -1,7 +1,7 @@
 """Headline indicators from the dataset tables: mine production, stage concentration, US NIR.
 
 These assemble labelled arrays from the dataset and call the pure ``calc_*`` functions of
-:mod:`reeplan.flows`; they return tidy DataFrames for the CLI and the report.
+:mod:`reeplan.indicators.flows`; they return tidy DataFrames for the CLI and the report.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import xarray as xr
 
-from reeplan.flows import calc_hhi, calc_net_import_reliance, calc_shares
+from reeplan.indicators.flows import calc_hhi, calc_net_import_reliance, calc_shares
 from reeplan.io.dataset import Dataset
 
 __all__ = [

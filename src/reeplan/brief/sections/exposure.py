@@ -1,15 +1,15 @@
-"""Sections of the decision brief built from the dataset and the supply chain."""
+"""Brief sections on where rare earths come from, US exposure, and the sources."""
 
 from __future__ import annotations
 
 import pandas as pd
 
-from reeplan.chain.exposure import calc_chokepoints, exposure_table
-from reeplan.chain.model import SupplyChain
-from reeplan.chain.views import adversary_share_matrix, sankey_flows
+from reeplan.brief.model import Headline, Section
+from reeplan.brief.plots import china_share_heatmap, sankey_figure
+from reeplan.indicators.summary import Summary
+from reeplan.indicators.views import adversary_share_matrix, sankey_flows
 from reeplan.io.dataset import Dataset
-from reeplan.results import Headline, Section
-from reeplan.summary import build_summary
+from reeplan.workflows.exposure import ExposureResult
 
 __all__ = ["KEY_ELEMENTS", "exposure_section", "sources_section", "summary_section"]
 
@@ -17,9 +17,8 @@ KEY_ELEMENTS = ("Nd", "Pr", "Dy", "Tb", "Sm", "Y")
 """Elements the brief reports one by one (magnet and defense-critical elements)."""
 
 
-def summary_section(ds: Dataset, year: int = 2025) -> Section:
+def summary_section(s: Summary, year: int) -> Section:
     """World mine production, China's share and HHI by stage, US net import reliance."""
-    s = build_summary(ds, year)
     conc = s.concentration
     observed = conc[conc["year"] <= year]
     latest = observed.sort_values("year").groupby("stage", sort=False).tail(1)
@@ -48,10 +47,9 @@ def summary_section(ds: Dataset, year: int = 2025) -> Section:
     return sec
 
 
-def exposure_section(ds: Dataset, chain: SupplyChain, year: int = 2025,
-                     with_chokepoints: bool = True) -> Section:
+def exposure_section(expo: ExposureResult) -> Section:
     """US exposure by element and stage, the NdPr Sankey, the China-share heatmap, chokepoints."""
-    table = exposure_table(chain, year)
+    table, chain, year = expo.table, expo.chain, expo.year
     key = table[table["element"].isin(KEY_ELEMENTS)].reset_index(drop=True)
     final = key[key["stage"] == "magnet"].set_index("element")
     sec = Section(
@@ -66,19 +64,12 @@ def exposure_section(ds: Dataset, chain: SupplyChain, year: int = 2025,
             sec.headlines.append(Headline(f"independence_{e}", float(final.loc[e, "independence"]),
                                           "share", f"US independence for {e} magnets "
                                           f"({year}, allied access)", "chain model"))
-    from reeplan.chain.criticality_inputs import chain_criticality
-
-    crit = chain_criticality(ds, chain, year, KEY_ELEMENTS)
+    crit = expo.criticality
+    crit = crit[crit["element"].isin(KEY_ELEMENTS)].reset_index(drop=True)
     if len(crit):
         sec.tables["criticality"] = crit
-    if with_chokepoints:
-        chokes = calc_chokepoints(ds, chain, year)
-        if len(chokes):
-            sec.tables["chokepoints"] = chokes.head(25).reset_index(drop=True)
-    try:
-        from reeplan.report.plots import china_share_heatmap, sankey_figure
-    except ImportError:  # pragma: no cover - plots ship with the package
-        return sec
+    if expo.chokepoints is not None and len(expo.chokepoints):
+        sec.tables["chokepoints"] = expo.chokepoints.head(25).reset_index(drop=True)
     flows = sankey_flows(chain, ["Nd", "Pr"], year)
     if len(flows):
         sec.figures["sankey_ndpr"] = sankey_figure(flows, title=f"NdPr flows {year} (t REO-eq)")

@@ -8,11 +8,15 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from reeplan.chain.exposure import calc_stage_nir
 from reeplan.chain.model import SupplyChain
-from reeplan.criticality import CriticalityInputs, criticality_table, governance_indicator
 from reeplan.errors import ReeError
-from reeplan.flows import calc_shares
+from reeplan.indicators.criticality import (
+    CriticalityInputs,
+    criticality_table,
+    governance_indicator,
+)
+from reeplan.indicators.exposure import calc_stage_nir
+from reeplan.indicators.flows import calc_shares
 from reeplan.io.dataset import Dataset
 
 __all__ = ["chain_criticality"]

@@ -58,7 +58,7 @@ import pandas as pd
 import xarray as xr
 
 from reeplan.errors import ReeError
-from reeplan.flows import calc_hhi
+from reeplan.indicators.flows import calc_hhi
 from reeplan.io.dataset import Dataset
 
 __all__ = [
@@ -311,7 +311,7 @@ def calc_geopolrisk(
     Parameters
     ----------
     hhi_production
-        Production HHI of the material, 0–1 (:func:`reeplan.flows.calc_hhi`).
+        Production HHI of the material, 0–1 (:func:`reeplan.indicators.flows.calc_hhi`).
     import_shares
         :math:`s_i`, shares of total imports by partner along ``dim``.
     instability

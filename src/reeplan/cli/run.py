@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
-import json
 import signal
-import sys
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from reeplan.cli_common import DataOpt, OverlayOpt, err, fail, load, out, rich_table
+from reeplan.cli.common import (
+    DataOpt,
+    OverlayOpt,
+    err,
+    fail,
+    load,
+    out,
+    rich_table,
+    settings,
+    write_json,
+)
 from reeplan.errors import ReeError
 
 __all__ = ["register"]
@@ -26,13 +35,20 @@ def register(app: typer.Typer) -> None:
 def run(
     data: DataOpt = None,
     overlay: OverlayOpt = None,
-    budget: Annotated[float, typer.Option(help="Award budget for the portfolio, USD.")] = 2.5e9,
+    budget: Annotated[float | None, typer.Option(
+        help="Award budget for the portfolio, USD of scored cost [default: 2.5e9].",
+        show_default=False)] = None,
     scenario: Annotated[list[str] | None, typer.Option(
         help="Disruption scenario (preset name or YAML file; repeatable). Default: the "
              "presets.")] = None,
-    samples: Annotated[int, typer.Option(help="Monte Carlo samples per scenario.")] = 1000,
-    seed: Annotated[int, typer.Option(help="Random seed.")] = 20250404,
-    year: Annotated[int, typer.Option(help="Reference year of the exposure tables.")] = 2025,
+    samples: Annotated[int | None, typer.Option(
+        help="Monte Carlo samples per scenario and per appraised package [default: 1000].",
+        show_default=False)] = None,
+    seed: Annotated[int | None, typer.Option(help="Random seed [default: 20250404].",
+                                             show_default=False)] = None,
+    year: Annotated[int | None, typer.Option(
+        help="Reference year of the exposure tables [default: 2025].", show_default=False)
+    ] = None,
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for the brief.")] = Path("out"),
     store: Annotated[str | None, typer.Option(
         help="Run store: a SQLite path or URL, or postgresql://... (default: user data "
@@ -41,24 +57,29 @@ def run(
     as_json: Annotated[bool, typer.Option("--json", help="Print the headlines as JSON.")] = False,
     skip: Annotated[list[str] | None, typer.Option(
         help="Leave a step out: simulate, finance or optimize (repeatable).")] = None,
+    scheduler: Annotated[str | None, typer.Option(
+        help="Dask scheduler address for the simulations (default: this machine).",
+        show_default=False)] = None,
 ) -> None:
     """Run the main job: exposure, disruptions, award costs, portfolio; write the brief."""
     from pydantic import ValidationError
 
-    from reeplan.pipeline import RunConfig, run_pipeline
-    from reeplan.report.render import format_value, write_brief
+    from reeplan.brief import build_brief, write_brief
+    from reeplan.brief.render import format_value
+    from reeplan.workflows.run import RunOptions, run_analysis
 
     try:
+        st = settings(year=year, budget=budget, samples=samples, seed=seed)
         try:
-            config = RunConfig(data=data, overlay=tuple(overlay or ()), year=year, budget=budget,
-                               scenarios=tuple(scenario or ()), samples=samples, seed=seed,
-                               skip=tuple(skip or ()))
+            config = RunOptions.from_settings(
+                st, data=data, overlay=tuple(overlay or ()), scenarios=tuple(scenario or ()),
+                skip=tuple(skip or ()))
         except ValidationError as exc:
             first = exc.errors()[0]
-            msg = f"option --{first['loc'][0]}: {first['msg']}"
+            msg = f"option --{str(first['loc'][0]).replace('_', '-')}: {first['msg']}"
             raise ReeError(msg) from None
         ds = load(data, overlay)
-        with _recorded(store, no_store, ds, config) as (_store, active):
+        with _recorded(store, no_store, ds, config) as (run_store, active):
             with Progress(TextColumn("[bold]{task.description:<10}"), BarColumn(),
                           TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(),
                           console=err, transient=False, disable=as_json) as bar:
@@ -67,7 +88,7 @@ def run(
                 def progress(step: str, done: int, total: int) -> None:
                     bar.update(task, description=step, completed=done, total=total)
 
-                result = run_pipeline(config, progress, dataset=ds)
+                result = build_brief(run_analysis(ds, config, progress, scheduler), st)
             paths = write_brief(result, out_dir)
             if active is not None:
                 active.record(tables=result.tables(),
@@ -75,17 +96,16 @@ def run(
                                        for h in result.headlines()},
                               timings=result.timings)
         run_id = active.id if active is not None else None
+        where = run_store.url if run_store is not None else None
     except ReeError as exc:
         raise fail(exc) from None
     if as_json:
-        sys.stdout.write(json.dumps({
-            "run_id": run_id, "files": [str(p) for p in paths],
-            "headlines": {h.key: h.value for h in result.headlines()}}, indent=1,
-            default=str) + "\n")
+        write_json({"run_id": run_id, "files": [str(p) for p in paths],
+                    "headlines": {h.key: h.value for h in result.headlines()}})
         return
     summary = result.section("summary")
     out.print(rich_table(summary.tables["mine_production"],
-                         title=f"World mine production {year} (t REO, USGS)",
+                         title=f"World mine production {config.year} (t REO, USGS)",
                          floatfmt={"production_t": ",.0f", "share": ".1%"}))
     out.print(rich_table(summary.tables["stage_concentration"],
                          title="China's share and HHI by stage",
@@ -97,11 +117,11 @@ def run(
                                    "apparent_consumption_t": ",.0f"}))
     out.print("[bold]Headlines[/]")
     for h in result.headlines():
-        out.print(f"  {h.label}: [bold]{format_value(h.value, h.unit)}[/]")
+        out.print(f"  {escape(h.label)}: [bold]{escape(format_value(h.value, h.unit))}[/]")
     if run_id:
-        out.print(f"run {run_id} recorded in the run store ({store or 'default'})")
+        out.print(f"run {run_id} recorded in the run store ({escape(where or 'default')})")
     for p in paths:
-        out.print(f"wrote {p}")
+        out.print(f"wrote {escape(str(p))}")
 
 
 @contextmanager
@@ -110,8 +130,8 @@ def _recorded(store: str | None, no_store: bool, ds, config):
     if no_store:
         yield None, None
         return
-    from reeplan.pipeline import code_version
     from reeplan.store import RunStore
+    from reeplan.version import code_version
 
     run_store = RunStore(store)
 

@@ -16,7 +16,7 @@ import pandas as pd
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from reeplan.cli_common import DataOpt, OverlayOpt, check_format, err, fail, load, out, rich_table
+from reeplan.cli.common import DataOpt, OverlayOpt, check_format, err, fail, load, out, rich_table
 from reeplan.errors import ReeError
 
 __all__ = ["register", "scenarios_app"]
@@ -55,7 +55,10 @@ def simulate(
     from reeplan.chain import ChainOptions, build_chain
     from reeplan.sim.loader import check_scenario, load_scenario
     from reeplan.sim.network import build_network
-    from reeplan.sim.report import (
+    from reeplan.sim.runner import run_simulation
+    from reeplan.sim.scenario import HORIZON
+    from reeplan.sim.shocks import compile_scenario
+    from reeplan.sim.tables import (
         baseline_coverage,
         fan_table,
         plot_fan,
@@ -63,9 +66,6 @@ def simulate(
         shortfall_table,
         tts_table,
     )
-    from reeplan.sim.runner import run_simulation
-    from reeplan.sim.scenario import HORIZON
-    from reeplan.sim.shocks import compile_scenario
 
     try:
         check_format(fmt)

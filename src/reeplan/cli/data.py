@@ -1,8 +1,4 @@
-"""Command-line interface: a thin adapter over the library.
-
-This is the only module that prints to the terminal or sets the exit code. Every
-:class:`~reeplan.errors.ReeError` becomes a readable message and exit code 1, never a traceback.
-"""
+"""`reeplan data`: inspect and validate datasets."""
 
 from __future__ import annotations
 
@@ -12,22 +8,19 @@ from typing import Annotated
 
 import typer
 
-from reeplan.cli_common import DataOpt, OverlayOpt, out
-from reeplan.cli_common import check_format as _check_format
-from reeplan.cli_common import fail as _fail
-from reeplan.cli_common import load as _load
-from reeplan.cli_common import rich_table as _rich_table
+from reeplan.cli.common import DataOpt, OverlayOpt, out
+from reeplan.cli.common import check_format as _check_format
+from reeplan.cli.common import fail as _fail
+from reeplan.cli.common import load as _load
+from reeplan.cli.common import rich_table as _rich_table
 from reeplan.errors import DataError, ReeError
 
-app = typer.Typer(
-    name="reeplan",
-    help="Rare-earth supply-chain planning: sourced data, US exposure, disruptions, DPA awards.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
 data_app = typer.Typer(help="Inspect and validate datasets.", no_args_is_help=True)
-app.add_typer(data_app, name="data")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``data`` command group to ``app``."""
+    app.add_typer(data_app, name="data")
 
 
 @data_app.command("check")
@@ -92,25 +85,3 @@ def data_show(
     else:
         shown = frame if limit <= 0 else frame.head(limit)
         out.print(_rich_table(shown, title=f"{table} ({len(frame)} rows)"))
-
-
-from reeplan.cli_runs import register as _register_runs; _register_runs(app)  # noqa: E402, E702, I001
-
-from reeplan.cli_exposure import register as _register_exposure; _register_exposure(app)  # noqa: E402, E702, I001
-
-from reeplan.cli_run import register as _register_run; _register_run(app)  # noqa: E402, E702, I001
-
-from reeplan.cli_finance import register as _rf; _rf(app)  # noqa: E402, E702, I001
-
-from reeplan.cli_sim import register as _register_sim; _register_sim(app)  # noqa: E402, E702, I001
-
-from reeplan.cli_optimize import register as _register_opt; _register_opt(app)  # noqa: E402, E702, I001
-
-
-def main() -> None:
-    """Entry point of the ``reeplan`` console script."""
-    app()
-
-
-if __name__ == "__main__":  # pragma: no cover
-    main()

@@ -8,7 +8,7 @@ import pandas as pd
 import xarray as xr
 
 from reeplan.chain.model import GROUPS, SupplyChain, element_set
-from reeplan.flows import calc_shares
+from reeplan.indicators.flows import calc_shares
 
 __all__ = ["adversary_share_matrix", "resolve_elements", "sankey_flows"]
 

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from reeplan.cli_common import DataOpt, OverlayOpt, check_format, fail, load, out, rich_table
+from reeplan.cli.common import DataOpt, OverlayOpt, check_format, fail, load, out, rich_table
 from reeplan.errors import ReeError
 
 __all__ = ["register"]
@@ -47,9 +47,9 @@ def exposure(
 ) -> None:
     """Shares by country, China's share, HHI, US import reliance, coverage and independence."""
     from reeplan.chain import ChainOptions, build_chain
-    from reeplan.chain.criticality_inputs import chain_criticality
-    from reeplan.chain.exposure import calc_chokepoints, exposure_table
-    from reeplan.chain.views import resolve_elements
+    from reeplan.indicators.chain_criticality import chain_criticality
+    from reeplan.indicators.exposure import calc_chokepoints, exposure_table
+    from reeplan.indicators.views import resolve_elements
 
     adversaries = tuple(adversary or ["CHN"])
     try:
@@ -118,8 +118,8 @@ def exposure(
 def _figures(chain, elements, year, sankey, heatmap, adversary):
     if sankey is None and heatmap is None:
         return []
-    from reeplan.chain.views import adversary_share_matrix, sankey_flows
-    from reeplan.report.plots import china_share_heatmap, sankey_figure, write_figure
+    from reeplan.brief.plots import china_share_heatmap, sankey_figure, write_figure
+    from reeplan.indicators.views import adversary_share_matrix, sankey_flows
 
     written: list[str] = []
     if sankey is not None:

@@ -1,13 +1,12 @@
 """Write the decision brief: one self-contained HTML file, an Excel workbook and JSON.
 
-All three are written from the same :class:`~reeplan.results.RunResult`, so their numbers agree.
+All three are written from the same :class:`~reeplan.brief.model.RunResult`, so their numbers agree.
 Files are first written to a temporary folder next to the output and moved into place only when
 all of them are complete, so a failed run leaves nothing half-written.
 """
 
 from __future__ import annotations
 
-import json
 import math
 import re
 import shutil
@@ -17,10 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-import numpy as np
 import pandas as pd
 
-from reeplan.results import Headline, RunResult
+from reeplan.brief.model import Headline, RunResult
+from reeplan.io.jsonable import dumps, to_jsonable
 
 __all__ = ["BRIEF_FILES", "format_value", "to_json_dict", "write_brief"]
 
@@ -58,42 +57,33 @@ def format_value(value: float, unit: str) -> str:
     return f"{value:,.4g} {unit}".strip()
 
 
-def _clean(v: Any) -> Any:
-    if isinstance(v, (np.floating, float)):
-        f = float(v)
-        if math.isnan(f):
-            return None
-        if math.isinf(f):  # JSON has no infinity: "inf" (e.g. a time to survive never reached)
-            return "inf" if f > 0 else "-inf"
-        return f
-    if isinstance(v, np.integer):
-        return int(v)
-    if isinstance(v, (np.bool_,)):
-        return bool(v)
-    if isinstance(v, (pd.Timestamp, datetime)):
-        return v.isoformat()
-    return v
-
-
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    return [{str(k): _clean(v) for k, v in row.items()} for row in frame.to_dict("records")]
+JSON_CONVENTIONS = {
+    "missing_or_infinite": "null: JSON has no NaN or Infinity. In time-to-survive (tts_) "
+    "columns null means no shortfall before the end of 2040; in time-to-recover (ttr_) columns, "
+    "still short at the end of 2040; elsewhere, not defined (for example a share of zero "
+    "demand).",
+    "units": "t = tonnes of rare-earth oxide equivalent (REO-eq) unless a column says metal or "
+    "magnet; USD nominal unless a column says musd (million USD); shares as fractions 0-1.",
+}
+"""How ``brief.json`` writes values JSON cannot hold, and its units."""
 
 
 def to_json_dict(result: RunResult) -> dict[str, Any]:
     """The machine-readable form of a run: headlines, tables, provenance and timings."""
-    return {
+    return to_jsonable({
         "generated": datetime.now(UTC).isoformat(timespec="seconds"),
+        "conventions": JSON_CONVENTIONS,
         "provenance": result.provenance,
         "timings_s": result.timings,
-        "headlines": [{"key": h.key, "value": _clean(h.value), "unit": h.unit, "label": h.label,
+        "headlines": [{"key": h.key, "value": h.value, "unit": h.unit, "label": h.label,
                        "display": format_value(h.value, h.unit), "source": h.source,
                       "primary": h.primary}
                       for h in result.headlines()],
         "sections": [{"name": s.name, "title": s.title, "summary": s.summary,
                       "notes": s.notes,
-                      "tables": {k: _records(v) for k, v in s.tables.items()}}
+                      "tables": dict(s.tables)}
                      for s in result.sections],
-    }
+    })
 
 
 def _html_table(frame: pd.DataFrame) -> str:
@@ -160,7 +150,7 @@ def write_excel(result: RunResult, path: Path) -> None:
         for key, frame in result.tables().items():
             frame.to_excel(xl, sheet_name=_sheet_name(key, used), index=False)
         prov = pd.DataFrame({"key": list(result.provenance),
-                             "value": [json.dumps(v, default=str)
+                             "value": [dumps(v, indent=None)
                                        for v in result.provenance.values()]})
         prov.to_excel(xl, sheet_name=_sheet_name("provenance", used), index=False)
 
@@ -180,7 +170,7 @@ def write_brief(result: RunResult, out_dir: Path) -> list[Path]:
         (tmp / "brief.html").write_text(render_html(result), encoding="utf-8")
         write_excel(result, tmp / "brief.xlsx")
         (tmp / "brief.json").write_text(
-            json.dumps(to_json_dict(result), indent=1, default=str, allow_nan=False),
+            dumps(to_json_dict(result)),
             encoding="utf-8")
         written = []
         for name in BRIEF_FILES:

@@ -1,21 +1,46 @@
-"""Shared pieces of the CLI modules: options, error output, table rendering."""
+"""Shared pieces of the CLI modules: the consoles, options, settings, errors, tables, JSON."""
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 from typing import Annotated
 
 import pandas as pd
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from reeplan.errors import DataError, ReeError
+from reeplan.io.dataset import Dataset
+from reeplan.io.jsonable import dumps
+from reeplan.settings import Settings, get_settings
 
-__all__ = ["DataOpt", "OverlayOpt", "check_format", "err", "fail", "load", "out", "rich_table"]
+__all__ = [
+    "DataOpt",
+    "OverlayOpt",
+    "check_format",
+    "err",
+    "fail",
+    "load",
+    "out",
+    "rich_table",
+    "settings",
+    "write_json",
+]
 
-out = Console(highlight=False, soft_wrap=False, width=160)
-err = Console(stderr=True, highlight=False, width=160)
+def _width() -> int | None:
+    """``COLUMNS`` if set, else the terminal's width; 120 when output is not a terminal."""
+    cols = os.environ.get("COLUMNS", "")
+    if cols.isdigit() and int(cols) > 0:
+        return int(cols)
+    return None if sys.stdout.isatty() else 120
+
+
+out = Console(highlight=False, soft_wrap=False, width=_width())
+err = Console(stderr=True, highlight=False, width=_width())
 
 DataOpt = Annotated[
     Path | None,
@@ -41,11 +66,21 @@ def fail(exc: Exception) -> typer.Exit:
     return typer.Exit(1)
 
 
-def load(data: Path | None, overlay: list[Path] | None):
+def load(data: Path | None, overlay: list[Path] | None) -> Dataset:
     """Load and check the dataset (bundled unless ``--data``), applying overlays."""
     from reeplan.io.readers import load_dataset
 
     return load_dataset(data, overlay or [])
+
+
+def settings(**options: object) -> Settings:
+    """The settings, with the options the user gave (``None``: not given) taking precedence."""
+    return get_settings(**options)
+
+
+def write_json(obj: object) -> None:
+    """Print ``obj`` as strict JSON (missing and infinite values as ``null``)."""
+    sys.stdout.write(dumps(obj) + "\n")
 
 
 def check_format(fmt: str, allowed: tuple[str, ...] = ("table", "csv", "json")) -> None:
@@ -71,6 +106,6 @@ def rich_table(frame: pd.DataFrame, title: str = "", floatfmt: dict[str, str] | 
             elif isinstance(v, float):
                 cells.append(format(v, floatfmt.get(col, ",.4g")))
             else:
-                cells.append(str(v))
+                cells.append(escape(str(v)))
         t.add_row(*cells)
     return t

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
-from reeplan.cli_common import DataOpt, OverlayOpt, err, fail, load, out, rich_table
+from reeplan.cli.common import DataOpt, OverlayOpt, err, fail, load, out, rich_table
 from reeplan.errors import ReeError
 
 __all__ = ["register"]
@@ -29,7 +29,7 @@ def register(app: typer.Typer) -> None:
 
 def _prepare(data, overlay, scenario, samples, seed):
     from reeplan.chain import build_chain
-    from reeplan.optimize.report import run_sims
+    from reeplan.optimize.tables import run_sims
     from reeplan.sim.presets import list_presets
 
     if samples < 1:
@@ -78,7 +78,7 @@ def optimize_cmd(
     overlay: OverlayOpt = None,
 ) -> None:
     """Recommend awards: which projects, which instruments, for the least expected shortfall."""
-    from reeplan.optimize.report import run_portfolio
+    from reeplan.optimize.tables import run_portfolio
 
     try:
         spec = _spec(budget, cvar, defense_weight, time_limit, gap)
@@ -131,9 +131,9 @@ def frontier_cmd(
     overlay: OverlayOpt = None,
 ) -> None:
     """Efficient frontier: the optimal portfolio at budgets from zero to --max-budget."""
+    from reeplan.brief.plots import frontier_figure, write_figure
     from reeplan.optimize.build import define_portfolio_inputs
     from reeplan.optimize.solve import calc_frontier
-    from reeplan.report.plots import frontier_figure, write_figure
 
     try:
         if points < 2:

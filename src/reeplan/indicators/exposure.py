@@ -21,7 +21,7 @@ from reeplan.chain.model import (
     prepare_chain,
     route_chain,
 )
-from reeplan.flows import calc_hhi, calc_shares
+from reeplan.indicators.flows import calc_hhi, calc_shares
 from reeplan.io.dataset import Dataset
 
 __all__ = [

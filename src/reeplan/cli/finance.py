@@ -20,8 +20,8 @@ import pandas as pd
 import typer
 from rich.table import Table
 
-from reeplan.cli_common import fail
-from reeplan.cli_common import out as _out
+from reeplan.cli.common import fail
+from reeplan.cli.common import out as _out
 from reeplan.errors import ReeError
 
 if TYPE_CHECKING:
@@ -198,7 +198,7 @@ def finance(
     """
     from reeplan.finance.evaluation import Settings, evaluate
     from reeplan.finance.loader import load_package, resolve_project
-    from reeplan.finance.report import compare_packages
+    from reeplan.finance.tables import compare_packages
 
     try:
         if fmt not in ("table", "json"):

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from reeplan.indicators import (
+from reeplan.indicators.production import (
     mine_production_table,
     mining_hhi,
     stage_concentration,

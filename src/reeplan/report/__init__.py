@@ -1,1 +1,0 @@
-"""Report output: figures (:mod:`reeplan.report.plots`) and rendered briefs."""

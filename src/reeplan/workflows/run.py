@@ -1,0 +1,163 @@
+"""The main job: exposure → disruptions → award costs → portfolio, with provenance.
+
+:func:`run_analysis` runs the analysis steps in order and returns a typed :class:`Analysis`; it
+never prints and writes nothing. :func:`reeplan.brief.build_brief` turns it into the brief's
+sections. Each step is timed; a ``progress`` callback receives ``(step, done, total)`` so the CLI
+can draw a progress bar.
+"""
+
+from __future__ import annotations
+
+import platform
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from reeplan.chain import ChainOptions, SupplyChain, build_chain
+from reeplan.indicators.summary import Summary, build_summary
+from reeplan.io.dataset import Dataset
+from reeplan.optimize.inputs import PortfolioSpec
+from reeplan.settings import Settings
+from reeplan.sim.network import Network
+from reeplan.sim.runner import SimulationResult
+from reeplan.version import code_version
+from reeplan.workflows.appraise import AwardCosts, award_costs
+from reeplan.workflows.exposure import EXPOSURE_YEARS, ExposureResult, exposure
+from reeplan.workflows.portfolio import PortfolioOutcome, portfolio
+from reeplan.workflows.simulate import build_sim_network, load_scenarios, simulate
+
+__all__ = ["STEPS", "Analysis", "RunOptions", "run_analysis"]
+
+Progress = Callable[[str, int, int], None]
+STEPS = ("simulate", "finance", "optimize")
+"""Optional analysis steps (``--skip``)."""
+
+
+class RunOptions(BaseModel):
+    """Options of one run of the main job (validated; unknown options rejected).
+
+    Build it with :meth:`from_settings` so that every default comes from
+    :class:`reeplan.settings.Settings`.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    data: Path | None = None
+    """Dataset folder (None: the bundled dataset)."""
+    overlay: tuple[Path, ...] = ()
+    """Overlay folders applied in order."""
+    year: int = Field(ge=EXPOSURE_YEARS[0], le=EXPOSURE_YEARS[1])
+    """Reference year of the exposure tables."""
+    budget: float = Field(ge=0, le=1e12)
+    """Award budget for the portfolio, USD of scored cost."""
+    scenarios: tuple[str, ...] = ()
+    """Disruption scenarios (preset names or YAML paths); empty: the presets."""
+    samples: int = Field(ge=1, le=200_000)
+    """Monte Carlo samples per scenario and per appraised package."""
+    seed: int = Field(ge=0)
+    """Random seed: the same seed gives the same results."""
+    chokepoints: bool = True
+    """Rank chokepoints (re-routes the chain once per node)."""
+    skip: tuple[Literal["simulate", "finance", "optimize"], ...] = ()
+    """Analysis steps to leave out of the brief."""
+    time_limit: float = Field(gt=0)
+    """Wall-clock limit of one portfolio solve (s)."""
+    mip_gap: float = Field(ge=0, le=0.5)
+    """Optimality gap of the portfolio solves."""
+    workers: int = Field(ge=1)
+    """Local worker threads of the simulator."""
+    frontier_points: int = Field(ge=2, le=200)
+    """Budgets on the frontier."""
+
+    @classmethod
+    def from_settings(cls, settings: Settings, **options: Any) -> RunOptions:
+        """Options with the settings' defaults for everything not given (``None`` = default)."""
+        keys = ("year", "budget", "samples", "seed", "time_limit", "mip_gap", "workers",
+                "frontier_points")
+        base = {k: getattr(settings, k) for k in keys}
+        return cls(**{**base, **{k: v for k, v in options.items() if v is not None}})
+
+
+@dataclass
+class Analysis:
+    """Everything one run computed, step by step (``None`` for a skipped step)."""
+
+    options: RunOptions
+    dataset: Dataset
+    chain: SupplyChain
+    summary: Summary
+    exposure: ExposureResult
+    network: Network | None = None
+    simulations: list[SimulationResult] = field(default_factory=list)
+    scenario_assumptions: dict[str, list[str]] = field(default_factory=dict)
+    award_costs: AwardCosts | None = None
+    portfolio: PortfolioOutcome | None = None
+    provenance: dict[str, Any] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def run_analysis(ds: Dataset, options: RunOptions, progress: Progress | None = None,
+                 scheduler: Any = None) -> Analysis:
+    """Run the main job on a loaded dataset.
+
+    Raises
+    ------
+    ReeError
+        On invalid data, scenarios or options (nothing is written).
+    """
+    steps = ["summary", "chain", "exposure", *[s for s in STEPS if s not in options.skip]]
+    total = len(steps)
+    timings: dict[str, float] = {}
+
+    def timed(name: str, fn: Callable[[], Any]) -> Any:
+        if progress:
+            progress(name, steps.index(name), total)
+        t = time.perf_counter()
+        value = fn()
+        timings[name] = time.perf_counter() - t
+        return value
+
+    summary = timed("summary", lambda: build_summary(ds, options.year))
+    chain = timed("chain", lambda: build_chain(ds, ChainOptions()))
+    expo = timed("exposure", lambda: exposure(ds, options.year, "all",
+                                              chokepoints=options.chokepoints, chain=chain))
+    an = Analysis(options, ds, chain, summary, expo)
+    if "simulate" not in options.skip or "optimize" not in options.skip:
+        scenarios = load_scenarios(list(options.scenarios), ds)
+        an.scenario_assumptions = {sc.name: list(sc.assumptions) for sc in scenarios}
+
+        def run_sims() -> list[SimulationResult]:
+            an.network = build_sim_network(ds)
+            return simulate(ds, scenarios, options.samples, options.seed, network=an.network,
+                            scheduler=scheduler, workers=options.workers)
+
+        an.simulations = timed("simulate", run_sims) if "simulate" in steps else run_sims()
+    if "finance" in steps:
+        an.award_costs = timed("finance", lambda: award_costs(ds, options.samples,
+                                                                options.seed))
+    if "optimize" in steps:
+        spec = PortfolioSpec(budget=options.budget, time_limit=options.time_limit,
+                             mip_gap=options.mip_gap)
+        an.portfolio = timed("optimize", lambda: portfolio(
+            ds, chain, an.simulations, spec, options.samples, options.seed,
+            frontier_max=max(2 * options.budget, 1e9),
+            frontier_points=options.frontier_points))
+    if progress:
+        progress("done", total, total)
+    an.timings = timings
+    an.provenance = {
+        "code_version": code_version(),
+        "python": platform.python_version(),
+        "dataset_digest": ds.digest,
+        "dataset_paths": [str(p) for p in ds.paths],
+        "dataset_files": list(ds.files),
+        "options": options.model_dump(mode="json"),
+        "seed": options.seed,
+        "chain_parameters": chain.params.__dict__,
+        "mine_basis": chain.data.attrs.get("mine_basis", ""),
+    }
+    return an
