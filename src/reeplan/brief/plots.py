@@ -34,6 +34,7 @@ __all__ = [
     "china_share_heatmap",
     "country_color",
     "fan_chart",
+    "plot_fan",
     "sankey_figure",
     "write_figure",
 ]
@@ -583,3 +584,29 @@ def tts_ttr_figure(tts: pd.DataFrame, title: str = "Time to survive against time
     if len(data):
         ax.legend()
     return ReportFigure(title, fig, static, {"points": data})
+
+
+def plot_fan(fan: pd.DataFrame, path: Path) -> Path:
+    """Write a fan chart (P5–P95 band and P50) of ``fan_table`` rows to a PNG file."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    groups = list(fan.groupby(["scenario", "element", "sector", "stockpile"], sort=False))
+    fig, axes = plt.subplots(len(groups), 1, figsize=(9, 2.6 * max(len(groups), 1)),
+                             squeeze=False)
+    for ax, ((sc, el, sec, case), g) in zip(axes[:, 0], groups, strict=True):
+        x = np.arange(len(g))
+        ax.fill_between(x, g["unmet_t_p5"], g["unmet_t_p95"], alpha=0.3, label="P5–P95")
+        ax.plot(x, g["unmet_t_p50"], label="P50")
+        ax.plot(x, g["demand_t"], ls=":", color="grey", label="demand")
+        ticks = x[::8]
+        ax.set_xticks(ticks, g["quarter"].to_numpy()[::8])
+        ax.set_ylabel("t REO-eq / quarter")
+        ax.set_title(f"{sc}: unmet {el} demand, {sec} ({case} stockpile)", fontsize=9)
+        ax.legend(fontsize=7, loc="upper right")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return Path(path)

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from reeplan.cli.common import DataOpt, OverlayOpt, out
+from reeplan.cli.common import DataOpt, OverlayOpt, out, write_json
 from reeplan.cli.common import check_format as _check_format
 from reeplan.cli.common import fail as _fail
 from reeplan.cli.common import load as _load
@@ -81,7 +81,7 @@ def data_show(
     if fmt == "csv":
         sys.stdout.write(frame.to_csv(index=False))
     elif fmt == "json":
-        sys.stdout.write(frame.to_json(orient="records", indent=1) + "\n")
+        write_json(frame)
     else:
         shown = frame if limit <= 0 else frame.head(limit)
         out.print(_rich_table(shown, title=f"{table} ({len(frame)} rows)"))

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from reeplan.cli.common import DataOpt, OverlayOpt, check_format, fail, load, out, rich_table
+from reeplan.cli.common import (
+    DataOpt,
+    OverlayOpt,
+    check_format,
+    fail,
+    load,
+    out,
+    rich_table,
+    settings,
+    write_json,
+)
 from reeplan.errors import ReeError
 
 __all__ = ["register"]
@@ -30,7 +39,8 @@ def register(app: typer.Typer) -> None:
 
 
 def exposure(
-    year: Annotated[int, typer.Option(help="Model year (2020–2040).")] = 2025,
+    year: Annotated[int | None, typer.Option(
+        help="Model year (2022–2040) [default: 2025].", show_default=False)] = None,
     element: Annotated[str, typer.Option(
         help="Element symbol or group (NdPr, DyTb, LREE, HREE, all).")] = "all",
     fmt: Annotated[str, typer.Option("--format", help="table, json or csv.")] = "table",
@@ -46,42 +56,23 @@ def exposure(
     overlay: OverlayOpt = None,
 ) -> None:
     """Shares by country, China's share, HHI, US import reliance, coverage and independence."""
-    from reeplan.chain import ChainOptions, build_chain
-    from reeplan.indicators.chain_criticality import chain_criticality
-    from reeplan.indicators.exposure import calc_chokepoints, exposure_table
-    from reeplan.indicators.views import resolve_elements
+    from reeplan.workflows.exposure import exposure as run_exposure
 
     adversaries = tuple(adversary or ["CHN"])
     try:
         check_format(fmt)
-        if not 2020 <= year <= 2040:
-            msg = f"--year must be between 2020 and 2040, not {year}"
-            raise ReeError(msg)
+        year = settings(year=year).year
         ds = load(data, overlay)
-        chain = build_chain(ds, ChainOptions())
-        try:
-            elements = resolve_elements(chain, element)
-        except ValueError as exc:
-            raise ReeError(str(exc)) from None
-        unknown = [a for a in adversaries if a not in chain.countries]
-        if unknown:
-            msg = f"unknown adversary country: {', '.join(unknown)}"
-            raise ReeError(msg)
-        table = exposure_table(chain, year, adversaries, elements)
-        crit = chain_criticality(ds, chain, year, elements)
-        chokes = calc_chokepoints(ds, chain, year) if chokepoints else None
-        if chokes is not None and len(chokes):
-            chokes = chokes[chokes["element"].isin(elements)].reset_index(drop=True)
+        res = run_exposure(ds, year, element, adversaries, chokepoints=chokepoints)
+        chain, elements = res.chain, res.elements
+        table, crit, chokes = res.table, res.criticality, res.chokepoints
         written = _figures(chain, elements, year, sankey, heatmap, adversaries[0])
     except ReeError as exc:
         raise fail(exc) from None
     if fmt == "json":
-        payload = {"year": year, "elements": elements, "adversaries": list(adversaries),
-                   "exposure": table.to_dict(orient="records"),
-                   "criticality": crit.to_dict(orient="records"),
-                   "chokepoints": None if chokes is None else chokes.to_dict(orient="records"),
-                   "figures": written}
-        sys.stdout.write(json.dumps(payload, indent=1, default=_json_default) + "\n")
+        write_json({"year": year, "elements": elements, "adversaries": list(adversaries),
+                    "exposure": table, "criticality": crit, "chokepoints": chokes,
+                    "figures": written})
         return
     if fmt == "csv":
         sys.stdout.write(table.to_csv(index=False))
@@ -161,10 +152,3 @@ def _published_nir(ds, elements, year) -> list[str]:
             lines.append(f"USGS published net import reliance, {what}, {int(r['year'])}: "
                          f"{q}{r['value']:g} % ({r['source_id']}).")
     return lines
-
-
-def _json_default(v: object) -> object:
-    try:
-        return float(v)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return str(v)

@@ -11,21 +11,20 @@ becomes a readable message on stderr and exit code 1.
 
 from __future__ import annotations
 
-import json
 import math
-import sys
 from typing import TYPE_CHECKING, Annotated
 
 import pandas as pd
 import typer
 from rich.table import Table
 
-from reeplan.cli.common import fail
+from reeplan.cli.common import DataOpt, OverlayOpt, fail, load, settings, write_json
 from reeplan.cli.common import out as _out
 from reeplan.errors import ReeError
 
 if TYPE_CHECKING:
     from reeplan.finance.evaluation import Evaluation
+    from reeplan.io.dataset import Dataset
 
 __all__ = ["register"]
 
@@ -156,10 +155,12 @@ def _print_compare(frame: pd.DataFrame, project: str, samples: int, seed: int) -
                       {"p_production_with": ".1%", "years_earlier": ".2f"}))
 
 
-def _print_presets() -> None:
-    from reeplan.finance.loader import list_package_presets, load_package, load_projects
+def _print_presets(ds: Dataset) -> None:
+    from reeplan.finance.inputs import finance_inputs
+    from reeplan.finance.loader import list_package_presets
 
-    projects = load_projects()
+    fin = finance_inputs(ds)
+    projects = fin.projects()
     t = Table(title="Preset projects", title_justify="left")
     for c in ("id", "name", "stage", "maturity", "status", "shortfall"):
         t.add_column(c)
@@ -170,7 +171,7 @@ def _print_presets() -> None:
     for c in ("id", "project", "name", "instruments"):
         t.add_column(c)
     for pid in list_package_presets():
-        pkg = load_package(pid)
+        pkg = fin.package(pid)
         t.add_row(pkg.id, pkg.project, pkg.name, ", ".join(i.kind for i in pkg.instruments))
     _out.print(t)
 
@@ -182,33 +183,39 @@ def finance(
     package: Annotated[list[str] | None, typer.Option(
         "--package", "-p", help="Package preset id or YAML file (repeat with compare).",
         show_default=False)] = None,
-    samples: Annotated[int, typer.Option(help="Monte Carlo samples.", min=10)] = 2000,
-    seed: Annotated[int, typer.Option(help="Random seed (results are reproducible).")] = 20250710,
+    samples: Annotated[int | None, typer.Option(
+        help="Monte Carlo samples per package [default: 1000].", min=10,
+        show_default=False)] = None,
+    seed: Annotated[int | None, typer.Option(
+        help="Random seed (results are reproducible) [default: 20250404].",
+        show_default=False)] = None,
     price_model: Annotated[str, typer.Option(
         "--price-model", help="log_ou_jump (calibrated, default) or gbm (baseline).")
     ] = "log_ou_jump",
     fmt: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
     list_presets: Annotated[bool, typer.Option("--list", help="List preset projects and "
                                                "packages.")] = False,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Appraise a package written for another project anyway.")] = False,
+    data: DataOpt = None,
+    overlay: OverlayOpt = None,
 ) -> None:
     """Cost to the government of a DPA award package and its effect on a project.
 
     Usage: 'reeplan finance PROJECT --package P', or
     'reeplan finance compare PROJECT --package A --package B'.
     """
-    from reeplan.finance.evaluation import Settings, evaluate
-    from reeplan.finance.loader import load_package, resolve_project
-    from reeplan.finance.tables import compare_packages
+    from reeplan.workflows.appraise import appraise
 
     try:
         if fmt not in ("table", "json"):
             msg = f"--format must be table or json, not {fmt!r}"
             raise ReeError(msg)
-        if price_model not in ("log_ou_jump", "gbm"):
-            msg = f"--price-model must be log_ou_jump or gbm, not {price_model!r}"
-            raise ReeError(msg)
+        st = settings(samples=samples, seed=seed, price_model=price_model)
+        samples, seed = st.samples, st.seed
+        ds = load(data, overlay)
         if list_presets:
-            _print_presets()
+            _print_presets(ds)
             return
         words = list(args or [])
         compare = bool(words) and words[0] == "compare"
@@ -218,50 +225,29 @@ def finance(
             msg = ("give exactly one PROJECT: reeplan finance PROJECT [--package P] or "
                    "reeplan finance compare PROJECT --package A --package B")
             raise ReeError(msg)
-        project = resolve_project(words[0])
-        packages = [load_package(p) for p in package or []]
-        settings = Settings(samples=samples, seed=seed, price_model=price_model)
-        if compare:
-            if not packages:
-                msg = "compare needs at least one --package"
-                raise ReeError(msg)
-            frame, evals = compare_packages(project, packages, settings)
-        else:
-            if len(packages) > 1:
-                msg = "several --package options: use 'reeplan finance compare PROJECT ...'"
-                raise ReeError(msg)
-            ev = evaluate(project, packages[0] if packages else None, settings)
+        if compare and not package:
+            msg = "compare needs at least one --package"
+            raise ReeError(msg)
+        if not compare and len(package or []) > 1:
+            msg = "several --package options: use 'reeplan finance compare PROJECT ...'"
+            raise ReeError(msg)
+        result = appraise(ds, words[0], list(package or []), st.samples, st.seed,
+                          st.price_model, force=force)
+        project, frame, evals = result.project, result.table, result.evaluations
+        ev = evals[-1]
     except ReeError as exc:
         raise fail(exc) from None
     if compare:
         if fmt == "json":
-            doc = {"project": project.id, "comparison": frame.to_dict(orient="records"),
-                   "evaluations": [e.to_dict() for e in evals]}
-            sys.stdout.write(json.dumps(_clean(doc), indent=1, default=_json_default) + "\n")
+            write_json({"project": project.id, "comparison": frame,
+                        "evaluations": [e.to_dict() for e in evals]})
         else:
             _print_compare(frame, project.id, samples, seed)
         return
     if fmt == "json":
-        sys.stdout.write(json.dumps(_clean(ev.to_dict()), indent=1, default=_json_default) + "\n")
+        write_json(ev.to_dict())
     else:
         _print_evaluation(ev)
-
-
-def _json_default(o: object) -> object:
-    if hasattr(o, "item"):
-        return _clean(o.item())  # numpy scalars
-    return str(o)
-
-
-def _clean(o: object) -> object:
-    """Replace NaN and infinities by ``None`` so the output is strict JSON."""
-    if isinstance(o, float) and not math.isfinite(o):
-        return None
-    if isinstance(o, dict):
-        return {k: _clean(v) for k, v in o.items()}
-    if isinstance(o, list | tuple):
-        return [_clean(v) for v in o]
-    return o
 
 
 def register(app: typer.Typer) -> None:

@@ -2,23 +2,33 @@
 
 from __future__ import annotations
 
-import json
-import math
-import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
-from reeplan.cli.common import DataOpt, OverlayOpt, err, fail, load, out, rich_table
+from reeplan.cli.common import (
+    DataOpt,
+    OverlayOpt,
+    err,
+    fail,
+    load,
+    out,
+    rich_table,
+    settings,
+    write_json,
+)
 from reeplan.errors import ReeError
 
 __all__ = ["register"]
 
 ScenarioOpt = Annotated[list[str] | None, typer.Option(
     "--scenario", help="Scenario preset or YAML (repeatable; default: all presets).")]
-SamplesOpt = Annotated[int, typer.Option(help="Sampled scenarios in the model (split evenly "
-                                              "over the scenarios).")]
+SamplesOpt = Annotated[int | None, typer.Option(
+    help="Monte Carlo samples per scenario (all enter the model) and per appraised package "
+         "[default: 1000].", show_default=False)]
+SeedOpt = Annotated[int | None, typer.Option(help="Random seed [default: 20250404].",
+                                             show_default=False)]
 
 
 def register(app: typer.Typer) -> None:
@@ -29,24 +39,19 @@ def register(app: typer.Typer) -> None:
 
 def _prepare(data, overlay, scenario, samples, seed):
     from reeplan.chain import build_chain
-    from reeplan.optimize.tables import run_sims
-    from reeplan.sim.presets import list_presets
+    from reeplan.workflows.simulate import load_scenarios, simulate
 
-    if samples < 1:
-        msg = f"--samples must be at least 1, not {samples}"
-        raise ReeError(msg)
+    st = settings(samples=samples, seed=seed)
     ds = load(data, overlay)
-    chain = build_chain(ds)
-    names = list(scenario or list_presets())
-    per = max(1, math.ceil(samples / len(names)))
-    with err.status(f"simulating {len(names)} scenario(s) × {per} samples"):
-        sims = run_sims(ds, chain, names, per, seed)
-    return ds, chain, sims
+    scenarios = load_scenarios(list(scenario or ()), ds)
+    with err.status(f"simulating {len(scenarios)} scenario(s) × {st.samples} samples"):
+        sims = simulate(ds, scenarios, st.samples, st.seed)
+    return ds, build_chain(ds), sims, st
 
 
-GapOpt = Annotated[float, typer.Option(
-    help="Relative optimality gap at which the solver stops (the bundled candidates solve to "
-         "1e-4 in seconds).")]
+GapOpt = Annotated[float | None, typer.Option(
+    help="Relative optimality gap at which the solver stops [default: 1e-4].",
+    show_default=False)]
 
 
 def _spec(budget: float, cvar: float | None, defense_weight: float, time_limit: float,
@@ -65,51 +70,54 @@ def _spec(budget: float, cvar: float | None, defense_weight: float, time_limit: 
 
 
 def optimize_cmd(
-    budget: Annotated[float, typer.Option(help="Budget of scored cost, USD.")] = 2.5e9,
+    budget: Annotated[float | None, typer.Option(
+        help="Budget of scored cost, USD [default: 2.5e9].", show_default=False)] = None,
     scenario: ScenarioOpt = None,
-    samples: SamplesOpt = 500,
-    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    samples: SamplesOpt = None,
+    seed: SeedOpt = None,
     cvar: Annotated[float | None, typer.Option(help="CVaR level α (e.g. 0.9).")] = None,
     defense_weight: Annotated[float, typer.Option(help="Weight of defense shortfall.")] = 10.0,
-    time_limit: Annotated[float, typer.Option(help="Solver time limit, s.")] = 60.0,
-    gap: GapOpt = 1e-4,
+    time_limit: Annotated[float | None, typer.Option(
+        help="Solver time limit, s [default: 60].", show_default=False)] = None,
+    gap: GapOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     data: DataOpt = None,
     overlay: OverlayOpt = None,
 ) -> None:
     """Recommend awards: which projects, which instruments, for the least expected shortfall."""
-    from reeplan.optimize.tables import run_portfolio
+    from reeplan.workflows.portfolio import portfolio
 
     try:
-        spec = _spec(budget, cvar, defense_weight, time_limit, gap)
-        ds, chain, sims = _prepare(data, overlay, scenario, samples, seed)
-        with err.status("evaluating packages and solving"):
-            res = run_portfolio(ds, chain, spec, sims, samples=samples, seed=seed,
-                                finance_samples=min(200, max(50, samples)))
+        st = settings(budget=budget, time_limit=time_limit, mip_gap=gap)
+        spec = _spec(st.budget, cvar, defense_weight, st.time_limit, st.mip_gap)
+        budget = st.budget
+        ds, chain, sims, st = _prepare(data, overlay, scenario, samples, seed)
+        with err.status("appraising packages and solving"):
+            res = portfolio(ds, chain, sims, spec, st.samples, st.seed)
     except ReeError as exc:
         raise fail(exc) from None
-    pf = res["portfolio"]
+    pf = res.result
     if as_json:
-        sys.stdout.write(json.dumps({
-            "budget_usd": budget, "selection": pf.selection, "stockpile_t": pf.stockpile,
-            "cost_usd": pf.cost, "expected_loss": pf.expected_loss,
+        write_json({
+            "budget_usd": budget, "samples_per_scenario": st.samples, "seed": st.seed,
+            "scenarios": list(res.scenarios), "selection": pf.selection,
+            "stockpile_t": pf.stockpile, "cost_usd": pf.cost, "expected_loss": pf.expected_loss,
             "baseline_loss": pf.baseline_loss, "objective": pf.objective,
-            "marginal_value_per_bn": res["marginal_value"], "solver": pf.solver,
-            "awards": res["awards"].to_dict(orient="records"),
-            "groups": res["groups"].to_dict(orient="records"),
-            "why": res["why"].to_dict(orient="records")}, indent=1, default=_num) + "\n")
+            "marginal_value_per_bn": res.marginal_value, "solver": pf.solver,
+            "awards": res.awards, "groups": res.groups, "why": res.why})
         return
-    out.print(rich_table(res["awards"], title=f"Recommended awards (budget ${budget:,.0f})",
+    out.print(rich_table(res.awards, title=f"Recommended awards (budget ${budget:,.0f})",
                          floatfmt={"scored_cost_usd": ",.0f", "p95_cost_usd": ",.0f",
                                    "fund_liability_usd": ",.0f", "p_production_without": ".0%",
                                    "p_production_with": ".0%", "years_earlier": ".2f"}))
     out.print(f"Scored cost ${pf.cost:,.0f}; expected weighted shortfall {pf.expected_loss:,.1f} "
               f"(no awards: {pf.baseline_loss:,.1f}; reduction "
               f"{1 - pf.expected_loss / max(pf.baseline_loss, 1e-9):.1%}); marginal value of "
-              f"the next $1bn: {res['marginal_value']:,.1f} weighted t.")
-    out.print(rich_table(res["groups"], title="Shortfall by element group (t REO-eq, expected)",
+              f"the next $1bn: {res.marginal_value:,.1f} weighted t.")
+    out.print(rich_table(res.groups, title="Shortfall by element group (t REO-eq, expected)",
                          floatfmt={}))
-    out.print(rich_table(res["why"], title="Why each project is in or out"))
+    if res.why is not None:
+        out.print(rich_table(res.why, title="Why each project is in or out"))
     s = pf.solver
     gap = s.get("mip_gap")
     out.print(f"Solver: {s['method']}; status {s['termination']}; gap "
@@ -120,48 +128,43 @@ def frontier_cmd(
     max_budget: Annotated[float, typer.Option(help="Largest budget, USD.")] = 5e9,
     points: Annotated[int, typer.Option(help="Budgets on the frontier.")] = 20,
     scenario: ScenarioOpt = None,
-    samples: SamplesOpt = 500,
-    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    samples: SamplesOpt = None,
+    seed: SeedOpt = None,
     cvar: Annotated[float | None, typer.Option(help="CVaR level α.")] = None,
     chart: Annotated[Path | None, typer.Option(
-        help="Write the chart to PATH.html and PATH.png (a .html or .png suffix is dropped).")]
-    = Path("frontier"),
+        help="Write the chart to PATH.html and PATH.png (a .html or .png suffix is dropped).",
+        show_default=False)] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     data: DataOpt = None,
     overlay: OverlayOpt = None,
 ) -> None:
     """Efficient frontier: the optimal portfolio at budgets from zero to --max-budget."""
     from reeplan.brief.plots import frontier_figure, write_figure
-    from reeplan.optimize.build import define_portfolio_inputs
+    from reeplan.finance.inputs import finance_inputs
+    from reeplan.optimize.build import define_portfolio_inputs, evaluate_options
     from reeplan.optimize.solve import calc_frontier
 
     try:
         if points < 2:
             msg = f"--points must be at least 2, not {points}"
             raise ReeError(msg)
-        spec = _spec(max_budget, cvar, 10.0, 60.0)
-        ds, chain, sims = _prepare(data, overlay, scenario, samples, seed)
-        inputs, _ = define_portfolio_inputs(ds, chain, sims, samples, seed,
-                                            finance_samples=min(200, max(50, samples)))
+        spec = _spec(max_budget, cvar, 10.0, settings().time_limit)
+        if points > 200:
+            msg = f"--points must be at most 200, not {points}"
+            raise ReeError(msg)
+        ds, chain, sims, st = _prepare(data, overlay, scenario, samples, seed)
+        options = evaluate_options(finance_inputs(ds), st.samples, st.seed)
+        inputs = define_portfolio_inputs(ds, chain, sims, options, st.seed)
         with err.status(f"solving {points} budgets"):
             table = calc_frontier(inputs, spec, max_budget, points)
         written = [str(p) for p in write_figure(frontier_figure(table), chart)] if chart else []
     except ReeError as exc:
         raise fail(exc) from None
     if as_json:
-        sys.stdout.write(json.dumps({"frontier": table.to_dict(orient="records"),
-                                     "figures": written}, indent=1, default=_num) + "\n")
+        write_json({"frontier": table, "figures": written})
         return
     out.print(rich_table(table, title="Efficient frontier", floatfmt={
         "budget_usd": ",.0f", "cost_usd": ",.0f", "expected_loss": ",.1f",
         "objective": ",.1f", "reduction": ".1%", "gap": ".3%"}))
     for p in written:
         out.print(f"wrote {p}")
-
-
-def _num(v: Any) -> Any:
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        return str(v)
-    return None if f != f else f

@@ -7,7 +7,6 @@ message on stderr and exit code 1, never a traceback.
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -18,6 +17,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from reeplan.cli.common import write_json
 from reeplan.errors import ReeError
 
 if TYPE_CHECKING:
@@ -60,7 +60,7 @@ def _store(url: str | None) -> Iterator[RunStore]:
 
 
 def _dump(obj: Any) -> None:
-    sys.stdout.write(json.dumps(obj, indent=1, default=str) + "\n")
+    write_json(obj)
 
 
 @runs_app.command("list")

@@ -6,17 +6,26 @@ message on stderr and exit code 1, never a traceback.
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Annotated, Any
 
-import numpy as np
 import pandas as pd
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from reeplan.cli.common import DataOpt, OverlayOpt, check_format, err, fail, load, out, rich_table
+from reeplan.cli.common import (
+    DataOpt,
+    OverlayOpt,
+    check_format,
+    err,
+    fail,
+    load,
+    out,
+    rich_table,
+    settings,
+    write_json,
+)
 from reeplan.errors import ReeError
 
 __all__ = ["register", "scenarios_app"]
@@ -36,8 +45,11 @@ def register(app: typer.Typer) -> None:
 def simulate(
     scenario: Annotated[str, typer.Argument(help="Preset name (see `reeplan scenarios list`) "
                                             "or a scenario YAML file.")],
-    samples: Annotated[int, typer.Option(help="Monte Carlo samples.", min=1)] = 1000,
-    seed: Annotated[int, typer.Option(help="Random seed (same seed, same result).")] = 0,
+    samples: Annotated[int | None, typer.Option(
+        help="Monte Carlo samples [default: 1000].", min=1, show_default=False)] = None,
+    seed: Annotated[int | None, typer.Option(
+        help="Random seed (same seed, same result) [default: 20250404].",
+        show_default=False)] = None,
     scheduler: Annotated[str | None, typer.Option(
         help="Dask scheduler address (tcp://HOST:PORT); default: this process.",
         show_default=False)] = None,
@@ -52,31 +64,26 @@ def simulate(
         show_default=False)] = None,
 ) -> None:
     """Simulate a disruption scenario 2025–2040 and print percentiles (P5/P50/P95)."""
-    from reeplan.chain import ChainOptions, build_chain
-    from reeplan.sim.loader import check_scenario, load_scenario
-    from reeplan.sim.network import build_network
-    from reeplan.sim.runner import run_simulation
-    from reeplan.sim.scenario import HORIZON
-    from reeplan.sim.shocks import compile_scenario
+    from reeplan.brief.plots import plot_fan
     from reeplan.sim.tables import (
         baseline_coverage,
         fan_table,
-        plot_fan,
         price_table,
         shortfall_table,
         tts_table,
     )
+    from reeplan.workflows.simulate import build_sim_network, load_scenarios
+    from reeplan.workflows.simulate import simulate as run_scenarios
 
     try:
         check_format(fmt)
-        sc = load_scenario(scenario)
+        st = settings(samples=samples, seed=seed)
+        samples, seed = st.samples, st.seed
         ds = load(data, overlay)
-        check_scenario(sc, ds, scenario)
-        chain = build_chain(ds, ChainOptions(years=HORIZON))
-        net = build_network(ds, chain)
-        comp = compile_scenario(sc, net, scenario)
-        res = _run(run_simulation, net, comp, samples, seed, scheduler, workers,
-                   fmt == "table")
+        [sc] = load_scenarios([scenario], ds)
+        net = build_sim_network(ds)
+        [res] = _run(run_scenarios, ds, sc, net, samples, seed, scheduler, workers,
+                     fmt == "table")
     except ReeError as exc:
         raise fail(exc) from None
     except (OSError, ValueError, TimeoutError) as exc:  # e.g. an unreachable Dask scheduler
@@ -89,10 +96,10 @@ def simulate(
     if fmt == "json":
         payload = {"scenario": sc.name, "title": sc.title, "samples": samples, "seed": seed,
                    "first_shock_quarter": res.first_shock, "sources": sc.sources,
-                   "shortfall": _records(short), "time_to_survive": _records(tts),
-                   "prices": _records(prices), "baseline_coverage": _records(baseline),
+                   "shortfall": short, "time_to_survive": tts,
+                   "prices": prices, "baseline_coverage": baseline,
                    "assumptions": res.assumptions, "scenario_assumptions": sc.assumptions}
-        sys.stdout.write(json.dumps(payload, indent=1, default=_json_default) + "\n")
+        write_json(payload)
         return
     if fmt == "csv":
         short = short.assign(table="shortfall")
@@ -102,16 +109,16 @@ def simulate(
     _print_tables(sc, res, short, tts, prices, baseline, samples, seed, fan)
 
 
-def _run(run: Any, net: Any, comp: Any, samples: int, seed: int, scheduler: str | None,
-         workers: int, bar: bool) -> Any:
+def _run(run: Any, ds: Any, sc: Any, net: Any, samples: int, seed: int,
+         scheduler: str | None, workers: int, bar: bool) -> Any:
     if not bar:
-        return run(net, comp, samples, seed, scheduler=scheduler, workers=workers)
+        return run(ds, [sc], samples, seed, network=net, scheduler=scheduler, workers=workers)
     with Progress(TextColumn("simulating"), BarColumn(), MofNCompleteColumn(),
                   TextColumn("samples"), TimeElapsedColumn(), console=err,
                   transient=True) as progress:
         task = progress.add_task("simulate", total=samples)
-        return run(net, comp, samples, seed, scheduler=scheduler, workers=workers,
-                   progress=lambda done, total: progress.update(task, completed=done))
+        return run(ds, [sc], samples, seed, network=net, scheduler=scheduler, workers=workers,
+                   progress=lambda _, done, total: progress.update(task, completed=done))
 
 
 def _print_tables(sc: Any, res: Any, short: pd.DataFrame, tts: pd.DataFrame,
@@ -156,16 +163,6 @@ def _print_tables(sc: Any, res: Any, short: pd.DataFrame, tts: pd.DataFrame,
         out.print(f"fan chart written to {fan}", markup=False)
 
 
-def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
-    return df.replace({np.inf: "inf"}).to_dict(orient="records")
-
-
-def _json_default(x: Any) -> Any:
-    if isinstance(x, np.generic):
-        return x.item()
-    return str(x)
-
-
 @scenarios_app.command("list")
 def scenarios_list(
     fmt: Annotated[str, typer.Option("--format", help="table, json or csv.")] = "table",
@@ -187,7 +184,7 @@ def scenarios_list(
         raise fail(exc) from None
     frame = pd.DataFrame(rows)
     if fmt == "json":
-        sys.stdout.write(frame.to_json(orient="records", indent=1) + "\n")
+        write_json(frame)
     elif fmt == "csv":
         sys.stdout.write(frame.to_csv(index=False))
     else:
@@ -209,7 +206,7 @@ def scenarios_show(
         raise fail(exc) from None
     data = sc.model_dump(mode="json", exclude_none=True)
     if fmt == "json":
-        sys.stdout.write(json.dumps(data, indent=1) + "\n")
+        write_json(data)
         return
     if fmt == "yaml":
         import yaml
@@ -221,9 +218,9 @@ def scenarios_show(
         out.print(sc.description.strip(), markup=False)
     out.print(f"sources: {', '.join(sc.sources)}", markup=False)
     out.print(rich_table(pd.DataFrame(sc.summary()), title="Shocks"))
-    settings = {block: getattr(sc, block).model_dump(mode="json", exclude_none=True)
-                for block in ("market", "inventory", "stockpile", "dpa")}
-    for block, values in settings.items():
+    blocks = {block: getattr(sc, block).model_dump(mode="json", exclude_none=True)
+              for block in ("market", "inventory", "stockpile", "dpa")}
+    for block, values in blocks.items():
         text = ", ".join(f"{k}={_short(v)}" for k, v in values.items()) or "(dataset defaults)"
         out.print(f"{block}: {text}", markup=False)
     for a in sc.assumptions:
