@@ -29,10 +29,12 @@ run: $(STAMP)
 
 test: $(DEVSTAMP)
 	$(BIN)/ruff check src tests bench
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q
 
 lint: $(DEVSTAMP)
 	$(BIN)/ruff check src tests bench
+	$(BIN)/lint-imports
 
 bench: $(DEVSTAMP)
 	$(BIN)/python -m bench

@@ -6,14 +6,18 @@ import tempfile
 import time
 from pathlib import Path
 
-from reeplan.workflows.run import RunConfig, run_pipeline
-from reeplan.brief.render import write_brief
+from reeplan.brief import build_brief, write_brief
+from reeplan.io.readers import load_dataset
+from reeplan.settings import Settings
+from reeplan.workflows.run import RunOptions, run_analysis
 
 
 def main(argv: list[str] | None = None) -> None:
     """Run the main job once and print its timings."""
     t = time.perf_counter()
-    result = run_pipeline(RunConfig())
+    settings = Settings()
+    ds = load_dataset()
+    result = build_brief(run_analysis(ds, RunOptions.from_settings(settings)), settings)
     with tempfile.TemporaryDirectory() as tmp:
         t_brief = time.perf_counter()
         write_brief(result, Path(tmp))

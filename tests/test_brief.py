@@ -10,10 +10,13 @@ import openpyxl
 import pytest
 from typer.testing import CliRunner
 
-from reeplan.cli import app
-from reeplan.workflows.run import RunConfig, run_pipeline
+from reeplan.brief import build_brief
 from reeplan.brief.render import format_value, write_brief
+from reeplan.cli import app
+from reeplan.io.readers import load_dataset
+from reeplan.settings import Settings
 from reeplan.store import RunStore
+from reeplan.workflows.run import RunOptions, run_analysis
 
 runner = CliRunner()
 SECTIONS = ["summary", "exposure", "disruptions", "finance", "portfolio", "sources"]
@@ -22,7 +25,8 @@ SECTIONS = ["summary", "exposure", "disruptions", "finance", "portfolio", "sourc
 @pytest.fixture(scope="module")
 def brief(tmp_path_factory: pytest.TempPathFactory) -> dict:
     out = tmp_path_factory.mktemp("brief")
-    result = run_pipeline(RunConfig(samples=24, seed=7, chokepoints=False))
+    options = RunOptions.from_settings(Settings(), samples=24, seed=7, chokepoints=False)
+    result = build_brief(run_analysis(load_dataset(), options))
     paths = write_brief(result, out)
     return {"result": result, "paths": paths,
             "html": (out / "brief.html").read_text(encoding="utf-8"),
@@ -110,7 +114,7 @@ def test_interrupted_run_is_marked_failed(tmp_path: Path, monkeypatch: pytest.Mo
     def boom(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(reeplan.workflows.run, "run_pipeline", boom)
+    monkeypatch.setattr(reeplan.workflows.run, "run_analysis", boom)
     store = str(tmp_path / "runs.sqlite")
     res = runner.invoke(app, ["run", "--store", store, "--out", str(tmp_path / "out")])
     assert res.exit_code != 0

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from reeplan.errors import DataError
 from reeplan.io.checks import (
     CHECKS,
     check_assumption_grades,
@@ -17,7 +18,6 @@ from reeplan.io.checks import (
     check_stage_shares,
     check_year_order,
 )
-from reeplan.errors import DataError
 from reeplan.io.readers import load_dataset
 from tests.conftest import replace_in
 

@@ -11,6 +11,7 @@ import pytest
 import xarray as xr
 
 import reeplan.indicators.criticality as crit
+from reeplan.errors import ReeError
 from reeplan.indicators.criticality import (
     EU_METHOD,
     GEOPOLRISK_METHOD,
@@ -23,7 +24,6 @@ from reeplan.indicators.criticality import (
     criticality_table,
     governance_indicator,
 )
-from reeplan.errors import ReeError
 from reeplan.io.dataset import Dataset
 from reeplan.io.readers import bundled_data_dir
 from reeplan.schema.tables import Governance

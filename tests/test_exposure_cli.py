@@ -10,8 +10,8 @@ import pytest
 from typer.testing import CliRunner
 
 from reeplan.chain import ChainOptions, build_chain
-from reeplan.indicators.views import adversary_share_matrix, resolve_elements, sankey_flows
 from reeplan.cli import app
+from reeplan.indicators.views import adversary_share_matrix, resolve_elements, sankey_flows
 from reeplan.io.readers import load_dataset
 
 CHAIN3 = Path(__file__).parent / "data" / "chain3"
@@ -97,7 +97,8 @@ def test_exposure_cli_writes_figures(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("args", "message"), [
     (["--element", "Xx"], "unknown element or group"),
-    (["--year", "1999"], "--year must be between"),
+    (["--year", "1999"], "--year (or REEPLAN_YEAR"),
+    (["--year", "2021"], "--year (or REEPLAN_YEAR"),
     (["--format", "xml"], "--format must be one of"),
     (["--adversary", "ZZZ"], "unknown adversary"),
 ])

@@ -6,7 +6,12 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from reeplan.indicators.flows import calc_apparent_consumption, calc_hhi, calc_net_import_reliance, calc_shares
+from reeplan.indicators.flows import (
+    calc_apparent_consumption,
+    calc_hhi,
+    calc_net_import_reliance,
+    calc_shares,
+)
 
 
 def _arr(values: list[float], countries: list[str]) -> xr.DataArray:

@@ -12,7 +12,6 @@ import pytest
 import xarray as xr
 
 import reeplan.brief.plots as plots
-from reeplan.errors import ReeError
 from reeplan.brief.plots import (
     STAGE_ORDER,
     china_share_heatmap,
@@ -21,6 +20,7 @@ from reeplan.brief.plots import (
     sankey_figure,
     write_figure,
 )
+from reeplan.errors import ReeError
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 

@@ -88,6 +88,6 @@ def get_settings(**overrides: object) -> Settings:
     except ValidationError as exc:
         first = exc.errors()[0]
         name = ".".join(str(x) for x in first["loc"]) or "settings"
-        msg = f"setting {name!r} (option --{name.replace('_', '-')}, REEPLAN_{name.upper()} or "
-        msg += f"the config file): {first['msg']}"
+        msg = (f"--{name.replace('_', '-')} (or REEPLAN_{name.upper()}, or {name} in the config "
+               f"file): {first['msg']}")
         raise ReeError(msg) from None

@@ -9,6 +9,7 @@ import numpy as np
 import numpy_financial as npf
 import pytest
 import xarray as xr
+from tests.finance._data import SOURCES
 
 from reeplan.finance.cashflows import (
     calc_breakeven_price,
@@ -85,16 +86,20 @@ def test_finance_window_fraction_sums_to_length() -> None:
 
 def _flat_prices(years: np.ndarray, n: int, ndpr: float = 80.0) -> xr.DataArray:
     values = np.stack([np.full((n, len(years)), p) for p in (ndpr, 250.0, 1100.0)])
-    return xr.DataArray(values, dims=("benchmark", "sample", "year"),
-                        coords={"benchmark": ["NdPr", "Dy", "Tb"], "year": years})
+    return xr.DataArray(
+        values,
+        dims=("benchmark", "sample", "year"),
+        coords={"benchmark": ["NdPr", "Dy", "Tb"], "year": years},
+    )
 
 
 def test_finance_project_cashflows_conserve_capex_and_volume() -> None:
     """Capex adds up to capex × overrun; output to capacity × (Σ ramp + years at full rate)."""
-    project = load_projects()["energy-fuels-phase2"]
+    project = load_projects(source_ids=SOURCES)["energy-fuels-phase2"]
     years = np.arange(2025, 2081)
-    draws = RiskDraws(overrun=np.array([1.0, 1.5]), delay=np.array([0.0, 1.3]),
-                      completed=np.array([True, True]))
+    draws = RiskDraws(
+        overrun=np.array([1.0, 1.5]), delay=np.array([0.0, 1.3]), completed=np.array([True, True])
+    )
     cf = calc_project_cashflows(project, _flat_prices(years, 2), draws)
     capex = project.capex_musd.value
     np.testing.assert_allclose(cf["capex"].sum("year").values, [capex, 1.5 * capex])
@@ -102,18 +107,20 @@ def test_finance_project_cashflows_conserve_capex_and_volume() -> None:
     life = project.life_years.value
     full = sum(ramp) + life - len(ramp)
     cap = project.product("ndpr_oxide").capacity_t.value
-    np.testing.assert_allclose(cf["volume"].sel(product="ndpr_oxide").sum("year").values,
-                               cap * full)
+    np.testing.assert_allclose(
+        cf["volume"].sel(product="ndpr_oxide").sum("year").values, cap * full
+    )
     start = project.decision_year.value + project.build_years.value
     np.testing.assert_allclose(cf["production_start"].values, [start, start + 1.3])
     # revenue at a flat 80 $/kg NdPr in a full year
     full_year = cf.sel(year=2040, sample=0)
     assert float(full_year["revenue"]) == pytest.approx(
-        (6000 * 80 + 240 * 250 + 66 * 1100) / 1000.0)
+        (6000 * 80 + 240 * 250 + 66 * 1100) / 1000.0
+    )
 
 
 def test_finance_failed_project_spends_half_and_produces_nothing() -> None:
-    project = load_projects()["aclara-louisiana"]
+    project = load_projects(source_ids=SOURCES)["aclara-louisiana"]
     years = np.arange(2025, 2081)
     draws = RiskDraws(overrun=np.ones(1), delay=np.zeros(1), completed=np.array([False]))
     cf = calc_project_cashflows(project, _flat_prices(years, 1), draws)
@@ -122,8 +129,9 @@ def test_finance_failed_project_spends_half_and_produces_nothing() -> None:
     assert np.isnan(cf["production_start"].values[0])
 
 
-@pytest.mark.parametrize("name", ["cashflows", "scoring", "prices", "market", "sourced",
-                                  "bookkeeping"])
+@pytest.mark.parametrize(
+    "name", ["cashflows", "scoring", "prices", "market", "sourced", "bookkeeping"]
+)
 def test_finance_doctests(name: str) -> None:
     """The worked examples in the docstrings hold."""
     module = importlib.import_module(f"reeplan.finance.{name}")

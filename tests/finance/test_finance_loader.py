@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from tests.finance._data import SOURCES
 from typer.testing import CliRunner
 
 from reeplan.cli import app
 from reeplan.errors import DataError
 from reeplan.finance.loader import (
-    bundled_source_ids,
     list_package_presets,
     load_package,
     load_projects,
@@ -41,49 +41,70 @@ def _write(tmp_path: Path, text: str, name: str = "pkg.yaml") -> Path:
 
 def _problems(path: Path) -> list[str]:
     with pytest.raises(DataError) as info:
-        load_package(path)
+        load_package(path, source_ids=SOURCES)
     return [str(p) for p in info.value.problems]
 
 
 def test_finance_presets_load_and_every_number_is_sourced() -> None:
-    projects = load_projects()
-    expected = {"mp-10x", "mp-mountain-pass-hree", "energy-fuels-phase2", "usar-stillwater",
-                "vulcan-magnets", "aclara-louisiana", "lynas-texas", "ucore-louisiana",
-                "noveon-expansion"}
+    projects = load_projects(source_ids=SOURCES)
+    expected = {
+        "mp-10x",
+        "mp-mountain-pass-hree",
+        "energy-fuels-phase2",
+        "usar-stillwater",
+        "vulcan-magnets",
+        "aclara-louisiana",
+        "lynas-texas",
+        "ucore-louisiana",
+        "noveon-expansion",
+    }
     assert expected <= set(projects)
-    known = bundled_source_ids()
+    known = SOURCES
     for project in projects.values():
         rows = provenance(project)
         assert rows, project.id
         assert all(r.source_id in known and r.grade for r in rows), project.id
     assert {"mp-2025", "mp-10x-grant", "mp-10x-guarantee"} <= set(list_package_presets())
     for pid in list_package_presets():
-        pkg = load_package(pid)
+        pkg = load_package(pid, source_ids=SOURCES)
         assert pkg.project in projects
         assert all(r.source_id in known for r in provenance(pkg)), pid
 
 
 def test_finance_good_user_file_loads(tmp_path: Path) -> None:
-    pkg = load_package(_write(tmp_path, GOOD))
+    pkg = load_package(_write(tmp_path, GOOD), source_ids=SOURCES)
     assert pkg.instruments[0].amount_musd.value == 40.0
     assert pkg.instruments[0].amount_musd.source_id is None  # inherits the package's source
 
 
-@pytest.mark.parametrize(("edit", "field", "words"), [
-    (("amount_musd: 40", "amount_musd: 40\n    colour: red"), "instruments.0.colour",
-     "unknown key"),
-    (("amount_musd: 40", "amount_musd: forty"), "instruments.0.amount_musd", "valid number"),
-    (("    amount_musd: 40\n", ""), "instruments.0.amount_musd", "required field is missing"),
-    (("kind: grant", "kind: gift"), "instruments.0.kind", "grant"),
-    (("source_id: fin_asm_alt_packages", "source_id: no_such_source"), "source_id",
-     "no_such_source"),
-    (("amount_musd: 40", "amount_musd: {value: 40, source_id: nope, grade: D}"),
-     "instruments.0.amount_musd.source_id", "'nope' is not in sources.csv"),
-    (("name: Small grant", "name: Small grant\nname: Again"), "name", "duplicate key"),
-    (("source_id: fin_asm_alt_packages\n", ""), "instruments.0.amount_musd", "no source"),
-])
-def test_finance_bad_package_names_file_field_line(tmp_path: Path, edit: tuple[str, str],
-                                                   field: str, words: str) -> None:
+@pytest.mark.parametrize(
+    ("edit", "field", "words"),
+    [
+        (
+            ("amount_musd: 40", "amount_musd: 40\n    colour: red"),
+            "instruments.0.colour",
+            "unknown key",
+        ),
+        (("amount_musd: 40", "amount_musd: forty"), "instruments.0.amount_musd", "valid number"),
+        (("    amount_musd: 40\n", ""), "instruments.0.amount_musd", "required field is missing"),
+        (("kind: grant", "kind: gift"), "instruments.0.kind", "grant"),
+        (
+            ("source_id: fin_asm_alt_packages", "source_id: no_such_source"),
+            "source_id",
+            "no_such_source",
+        ),
+        (
+            ("amount_musd: 40", "amount_musd: {value: 40, source_id: nope, grade: D}"),
+            "instruments.0.amount_musd.source_id",
+            "'nope' is not in sources.csv",
+        ),
+        (("name: Small grant", "name: Small grant\nname: Again"), "name", "duplicate key"),
+        (("source_id: fin_asm_alt_packages\n", ""), "instruments.0.amount_musd", "no source"),
+    ],
+)
+def test_finance_bad_package_names_file_field_line(
+    tmp_path: Path, edit: tuple[str, str], field: str, words: str
+) -> None:
     path = _write(tmp_path, GOOD.replace(*edit, 1))
     problems = _problems(path)
     hit = [p for p in problems if f"field '{field}'" in p]
@@ -97,33 +118,35 @@ def test_finance_bad_yaml_and_missing_files(tmp_path: Path) -> None:
     problems = _problems(_write(tmp_path, "id: [unclosed\n"))
     assert "invalid YAML (line" in problems[0]
     with pytest.raises(DataError, match="presets: mp-10x-grant"):
-        load_package("no-such-preset")
+        load_package("no-such-preset", source_ids=SOURCES)
     with pytest.raises(DataError, match="does not exist"):
-        load_package(tmp_path / "missing.yaml")
+        load_package(tmp_path / "missing.yaml", source_ids=SOURCES)
 
 
 def test_finance_user_projects_file(tmp_path: Path) -> None:
     text = (presets_dir() / "projects.yaml").read_text()
     path = _write(tmp_path, text, "mine.yaml")
-    assert resolve_project(f"{path}:lynas-texas").id == "lynas-texas"
+    assert resolve_project(f"{path}:lynas-texas", source_ids=SOURCES).id == "lynas-texas"
     with pytest.raises(DataError, match="holds 9 projects"):
-        resolve_project(str(path))
-    bad = _write(tmp_path, text.replace("    build_years: 1.75\n", "    build_years: -1\n", 1),
-                 "bad.yaml")
+        resolve_project(str(path), source_ids=SOURCES)
+    bad = _write(
+        tmp_path, text.replace("    build_years: 1.75\n", "    build_years: -1\n", 1), "bad.yaml"
+    )
     with pytest.raises(DataError) as info:
-        load_projects(bad)
+        load_projects(bad, source_ids=SOURCES)
     (p,) = info.value.problems
     assert p.file == "bad.yaml"
     assert p.field == "projects.energy-fuels-phase2"
     assert "build_years must be positive" in p.message
     with pytest.raises(DataError, match="no preset project 'nope'"):
-        resolve_project("nope")
+        resolve_project("nope", source_ids=SOURCES)
 
 
 def test_finance_cli_bad_package_exits_1_without_traceback(tmp_path: Path) -> None:
     path = _write(tmp_path, GOOD.replace("amount_musd: 40", "amount_musd: 40\n    colour: red"))
-    result = CliRunner().invoke(app, ["finance", "aclara-louisiana", "--package", str(path),
-                                      "--samples", "50"])
+    result = CliRunner().invoke(
+        app, ["finance", "aclara-louisiana", "--package", str(path), "--samples", "50"]
+    )
     assert result.exit_code == 1
     assert "pkg.yaml" in result.output
     assert "instruments.0.colour" in result.output
@@ -131,12 +154,15 @@ def test_finance_cli_bad_package_exits_1_without_traceback(tmp_path: Path) -> No
     assert result.exception is None or isinstance(result.exception, SystemExit)
 
 
-@pytest.mark.parametrize("argv", [
-    ["finance", "nope"],
-    ["finance", "compare", "mp-10x"],
-    ["finance", "mp-10x", "extra"],
-    ["finance", "mp-10x", "--format", "xml"],
-])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["finance", "nope"],
+        ["finance", "compare", "mp-10x"],
+        ["finance", "mp-10x", "extra"],
+        ["finance", "mp-10x", "--format", "xml"],
+    ],
+)
 def test_finance_cli_usage_errors_exit_1(argv: list[str]) -> None:
     result = CliRunner().invoke(app, argv)
     assert result.exit_code == 1, result.output

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from tests.finance._data import RISK, SOURCES
 
 from reeplan.finance.cashflows import calc_project_cashflows
 from reeplan.finance.instruments import PriceFloor
@@ -63,8 +64,9 @@ def test_finance_gbm_calibration_values() -> None:
 def test_finance_ou_stationary_moments() -> None:
     """Without jumps, log prices settle to N(θ, σ²/(2κ))."""
     p = BenchmarkParams(x0=np.log(200.0), kappa=2.0, theta=np.log(80.0), sigma=0.5)
-    model = PriceModel(kind="log_ou_jump", start_time=2025.0, params={"NdPr": p},
-                       correlation=[[1.0]])
+    model = PriceModel(
+        kind="log_ou_jump", start_time=2025.0, params={"NdPr": p}, correlation=[[1.0]]
+    )
     times = time_grid(2025.0, 2030.0, 12)
     x = np.log(simulate_prices(model, times, 20000, np.random.default_rng(3)).values[0, :, -1])
     assert x.mean() == pytest.approx(np.log(80.0), abs=0.02)
@@ -89,31 +91,53 @@ def test_finance_floor_under_gbm_matches_black_scholes_put_strip() -> None:
     r = float(np.log1p(z))
     mu, sigma, s0, strike = 0.01, 0.35, 80.0, 110.0
     start = 2025.5
-    model = PriceModel(kind="gbm", start_time=start, market_price_of_risk=0.0,
-                       params={"NdPr": BenchmarkParams(x0=np.log(s0), mu=mu, sigma=sigma)},
-                       correlation=[[1.0]])
+    model = PriceModel(
+        kind="gbm",
+        start_time=start,
+        market_price_of_risk=0.0,
+        params={"NdPr": BenchmarkParams(x0=np.log(s0), mu=mu, sigma=sigma)},
+        correlation=[[1.0]],
+    )
     n = 40000
     times = time_grid(start, 2031.0, 4)
     paths = simulate_prices(model, times, n, np.random.default_rng(20250710))
     annual = calc_period_average(paths, 1.0)
     annual = annual.assign_coords(period_end=(annual["period_end"].values - 1).astype(int))
     annual = annual.rename(period_end="year")
-    project = load_projects()["mp-10x"]
-    profile = risk_profile(project)
+    project = load_projects(source_ids=SOURCES)["mp-10x"]
+    profile = risk_profile(project, RISK)
     draws = draw_risk(profile, n, np.random.default_rng(1))
     curve = TreasuryCurve((1.0, 30.0), (z, z), ("test", "test"), "flat")
-    ctx = Context(project=project, profile=profile, curve=curve, valuation=start, annual=annual,
-                  paths=paths, paths_fair=None, base=calc_project_cashflows(project, annual, draws),
-                  credit_uniform=np.zeros(n), draws=draws)
-    floor = PriceFloor(id="f", kind="price_floor", year=start, benchmark="NdPr",
-                       strike_usd_per_kg=strike, start=2025.75, end=2030.75,
-                       volume_t={2025: 4000.0, 2027: 6000.0}, averaging="point",
-                       source_id="fin_mp_10q_q3_2025")
+    ctx = Context(
+        project=project,
+        profile=profile,
+        curve=curve,
+        valuation=start,
+        annual=annual,
+        paths=paths,
+        paths_fair=None,
+        base=calc_project_cashflows(project, annual, draws),
+        credit_uniform=np.zeros(n),
+        draws=draws,
+    )
+    floor = PriceFloor(
+        id="f",
+        kind="price_floor",
+        year=start,
+        benchmark="NdPr",
+        strike_usd_per_kg=strike,
+        start=2025.75,
+        end=2030.75,
+        volume_t={2025: 4000.0, 2027: 6000.0},
+        averaging="point",
+        source_id="fin_mp_10q_q3_2025",
+    )
     pv = value_instrument(floor, ctx).pv_cost
     ends = np.arange(2026.0, 2030.76, 0.25)
     vol_q = np.where(np.floor(ends - 0.25 + 1e-9) >= 2027, 6000.0, 4000.0) / 4
-    bs = float((vol_q * calc_black_scholes_put(s0, strike, ends - start, r, r - mu, sigma)).sum()
-               / 1000.0)
+    bs = float(
+        (vol_q * calc_black_scholes_put(s0, strike, ends - start, r, r - mu, sigma)).sum() / 1000.0
+    )
     se = pv.std(ddof=1) / np.sqrt(n)
     assert abs(pv.mean() - bs) < 4 * se, (pv.mean(), bs, se)
     assert se / bs < 0.01  # enough samples for the check to be tight

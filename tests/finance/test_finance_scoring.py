@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tests.finance._data import RISK, SOURCES
 
 from reeplan.finance.evaluation import Settings, evaluate
 from reeplan.finance.instruments import Grant, Package
@@ -36,8 +37,7 @@ def test_finance_fcra_subsidy_of_small_loan_by_hand() -> None:
     subsidy is 0; default cost = PV(scheduled 0.5, 10.5) − 9.027211 = 10 − 9.027211 = 0.972789.
     Fair value adds 3 × default cost = 2.918367.
     """
-    s = calc_loan_subsidy(10.0, 0.05, 2, 0.10, 0.5, FLAT5, amortization="bullet",
-                          upfront_fee=0.01)
+    s = calc_loan_subsidy(10.0, 0.05, 2, 0.10, 0.5, FLAT5, amortization="bullet", upfront_fee=0.01)
     assert s.subsidy == pytest.approx(0.872789, abs=1e-6)
     assert s.rate == pytest.approx(0.0872789, abs=1e-7)
     assert s.interest_subsidy == pytest.approx(0.0, abs=1e-12)
@@ -58,8 +58,9 @@ def test_finance_fcra_interest_subsidy_sign() -> None:
 def test_finance_guarantee_subsidy_by_hand() -> None:
     """$10M one-year bullet loan, 80 % guaranteed, 10 % default, 50 % recovery, 0.5 % annual fee:
     claim = 0.1 × 0.8 × 0.5 × 10 / 1.05 = 0.380952; fee = 0.005 × 10 / 1.05 = 0.047619."""
-    s = calc_guarantee_subsidy(10.0, 0.06, 1, 0.8, 0.10, 0.5, FLAT5, amortization="bullet",
-                               annual_fee=0.005)
+    s = calc_guarantee_subsidy(
+        10.0, 0.06, 1, 0.8, 0.10, 0.5, FLAT5, amortization="bullet", annual_fee=0.005
+    )
     assert s.default_cost == pytest.approx(0.380952, abs=1e-6)
     assert s.subsidy == pytest.approx(0.380952 - 0.047619, abs=1e-6)
     assert s.exposure == pytest.approx(8.0)
@@ -82,32 +83,32 @@ def test_finance_black_scholes_put_call_parity() -> None:
 
 @pytest.fixture(scope="module")
 def mp2025() -> tuple[Project, Package]:
-    return load_projects()["mp-10x"], load_package("mp-2025")
+    return load_projects(source_ids=SOURCES)["mp-10x"], load_package("mp-2025", source_ids=SOURCES)
 
 
 def _with_strike(pkg: Package, strike: float) -> Package:
     floor = pkg.instruments[0]
-    new = floor.model_copy(update={"strike_usd_per_kg": floor.strike_usd_per_kg.model_copy(
-        update={"value": strike})})
+    new = floor.model_copy(
+        update={"strike_usd_per_kg": floor.strike_usd_per_kg.model_copy(update={"value": strike})}
+    )
     return pkg.model_copy(update={"instruments": [new]})
 
 
-def test_finance_higher_floor_never_lowers_expected_cost(mp2025: tuple[Project, Package]
-                                                         ) -> None:
+def test_finance_higher_floor_never_lowers_expected_cost(mp2025: tuple[Project, Package]) -> None:
     """Common random numbers: the same seed gives the same paths, and the floor's net payment
     Q[max(K−P,0) − s·max(P−K,0)] rises with K on every path, so cost rises sample by sample."""
     project, pkg = mp2025
     st_ = Settings(samples=400, seed=99)
     costs = []
     for strike in (80.0, 95.0, 110.0, 125.0):
-        ev = evaluate(project, _with_strike(pkg, strike), st_)
+        ev = evaluate(project, _with_strike(pkg, strike), st_, risk=RISK)
         costs.append(ev.instruments.iloc[0]["expected_cost_musd"])
     assert all(b > a for a, b in itertools.pairwise(costs)), costs
 
 
 def test_finance_equity_and_loan_scoring(mp2025: tuple[Project, Package]) -> None:
     project, pkg = mp2025
-    ev = evaluate(project, pkg, Settings(samples=300, seed=5))
+    ev = evaluate(project, pkg, Settings(samples=300, seed=5), risk=RISK)
     rows = ev.instruments.set_index("instrument")
     eq = rows.loc["preferred-equity"]
     # outlay less risk-adjusted value (1 − (1 − 0.98^10)·0.6 per $) less the warrants
@@ -125,17 +126,26 @@ def test_finance_equity_and_loan_scoring(mp2025: tuple[Project, Package]) -> Non
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(amount=st.floats(1.0, 800.0), year=st.floats(2025.5, 2030.0),
-       first=st.floats(0.0, 1.0), pid=st.sampled_from(["mp-10x", "aclara-louisiana",
-                                                       "energy-fuels-phase2", "lynas-texas"]))
-def test_finance_grant_never_lowers_npv(amount: float, year: float, first: float,
-                                        pid: str) -> None:
-    project = load_projects()[pid]
-    grant = Grant(id="g", kind="grant", year=year, amount_musd=amount,
-                  schedule=[first, 1.0 - first], source_id="fin_asm_alt_packages")
-    pkg = Package(id="g", name="grant", project=pid, instruments=[grant],
-                  source_id="fin_asm_alt_packages")
-    ev = evaluate(project, pkg, Settings(samples=60, seed=3))
+@given(
+    amount=st.floats(1.0, 800.0),
+    year=st.floats(2025.5, 2030.0),
+    first=st.floats(0.0, 1.0),
+    pid=st.sampled_from(["mp-10x", "aclara-louisiana", "energy-fuels-phase2", "lynas-texas"]),
+)
+def test_finance_grant_never_lowers_npv(amount: float, year: float, first: float, pid: str) -> None:
+    project = load_projects(source_ids=SOURCES)[pid]
+    grant = Grant(
+        id="g",
+        kind="grant",
+        year=year,
+        amount_musd=amount,
+        schedule=[first, 1.0 - first],
+        source_id="fin_asm_alt_packages",
+    )
+    pkg = Package(
+        id="g", name="grant", project=pid, instruments=[grant], source_id="fin_asm_alt_packages"
+    )
+    ev = evaluate(project, pkg, Settings(samples=60, seed=3), risk=RISK)
     e = ev.effect
     assert e["npv_with_musd"] >= e["npv_without_musd"]
     assert e["npv_p05_with_musd"] >= e["npv_p05_without_musd"]

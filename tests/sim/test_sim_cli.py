@@ -61,10 +61,12 @@ def test_scenarios_list_and_show() -> None:
 
 
 def test_simulation_section_tables(simnet) -> None:
-    from reeplan.sim import simulation_section
+    from reeplan.brief.sections.simulation import simulation_tables
+    from reeplan.workflows.simulate import simulate
 
-    ds, chain, _ = simnet
-    out = simulation_section(ds, chain, [DATA / "hand_ban.yaml"], samples=4, seed=0)
+    ds, _, net = simnet
+    results = simulate(ds, [DATA / "hand_ban.yaml"], samples=4, seed=0, network=net)
+    out = simulation_tables(results, net, {})
     assert {"sim_shortfall", "sim_tts", "sim_prices", "sim_fan", "sim_baseline",
             "sim_assumptions"} <= set(out)
     tts = out["sim_tts"].set_index(["element", "sector", "stockpile"])

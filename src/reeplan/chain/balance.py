@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 import xarray as xr
 
 from reeplan.errors import ReeError
-
-if TYPE_CHECKING:
-    from reeplan.chain.model import SupplyChain
 
 __all__ = ["MassBalanceError", "calc_balance_residuals", "check_mass_balance"]
 
@@ -22,7 +17,7 @@ class MassBalanceError(ReeError):
     """Material was created or destroyed somewhere in the chain."""
 
 
-def calc_balance_residuals(chain: SupplyChain) -> dict[str, xr.DataArray]:
+def calc_balance_residuals(data: xr.Dataset) -> dict[str, xr.DataArray]:
     r"""Residuals of the node balances, ``element × year × country`` per stage.
 
     At every node (stage *s*, country *c*):
@@ -36,7 +31,7 @@ def calc_balance_residuals(chain: SupplyChain) -> dict[str, xr.DataArray]:
     inflow: its output enters the system. Receiving nodes are never sent more than they can
     process, so their own stock change is zero.
     """
-    d = chain.data
+    d = data
     flow = d["flow"].transpose("element", "link", "year", "origin", "destination").values
     inflow = flow.sum(-2)  # element, link, year, country (destination)
     outflow = flow.sum(-1)  # element, link, year, country (origin)
@@ -60,17 +55,17 @@ def calc_balance_residuals(chain: SupplyChain) -> dict[str, xr.DataArray]:
     return residuals
 
 
-def check_mass_balance(chain: SupplyChain) -> None:
+def check_mass_balance(data: xr.Dataset) -> None:
     """Raise :class:`MassBalanceError` if any node's balance is off by more than the tolerance.
 
     The tolerance is :data:`RELATIVE_TOLERANCE` times the largest flow in the chain, so it scales
     with the size of the system, and every flow and stock must be non-negative.
     """
-    d = chain.data
+    d = data
     scale = max(float(np.abs(d["flow"]).max()), float(np.abs(d["output"]).max()), 1.0)
     tol = RELATIVE_TOLERANCE * scale
     bad = []
-    for name, res in calc_balance_residuals(chain).items():
+    for name, res in calc_balance_residuals(data).items():
         worst = float(np.abs(res).max()) if res.size else 0.0
         if not np.isfinite(worst) or worst > tol:
             bad.append(f"{name}: residual {worst:.3g} t (tolerance {tol:.3g} t)")

@@ -256,7 +256,7 @@ def route_chain(inputs: ChainInputs, removed_nodes: tuple[tuple[str, str], ...] 
     data.attrs.update({"unit": "t REO-eq/yr", "mine_basis": mine.attrs.get("basis", ""),
                        "dataset_digest": ds.digest})
     chain = SupplyChain(data, params, options, ds.digest)
-    check_mass_balance(chain)
+    check_mass_balance(chain.data)
     return chain
 
 

@@ -32,11 +32,11 @@ __all__ = [
 ]
 
 def _width() -> int | None:
-    """``COLUMNS`` if set, else the terminal's width; 120 when output is not a terminal."""
+    """``COLUMNS`` if set, else the terminal's width; 160 when output is not a terminal."""
     cols = os.environ.get("COLUMNS", "")
     if cols.isdigit() and int(cols) > 0:
         return int(cols)
-    return None if sys.stdout.isatty() else 120
+    return None if sys.stdout.isatty() else 160
 
 
 out = Console(highlight=False, soft_wrap=False, width=_width())

@@ -31,7 +31,6 @@ __all__ = [
     "calc_stage_nir",
     "calc_us_requirement",
     "exposure_table",
-    "us_supply_by_origin",
 ]
 
 DEFAULT_ADVERSARIES = ("CHN",)
@@ -139,18 +138,6 @@ def calc_independence(chain: SupplyChain, adversaries: Sequence[str] = DEFAULT_A
         ratio_min = ratio if ratio_min is None else np.fmin(ratio_min, ratio)
         parts.append(ratio_min.expand_dims(stage=[s]))
     return xr.concat(parts, "stage").transpose("element", "stage", "year")
-
-
-def us_supply_by_origin(chain: SupplyChain, year: int) -> pd.DataFrame:
-    """What the US receives at each stage by origin country (domestic output included), t REO-eq.
-
-    Rows: element, stage received from, origin, quantity. Magnets in finished goods enter as
-    imports to US end use from the exporter's magnet stage.
-    """
-    f = chain.data["flow"].sel(destination="USA", year=year)
-    tidy = f.to_dataframe(name="quantity").reset_index()
-    tidy = tidy[tidy["quantity"] > 1e-9]
-    return tidy[["element", "link", "stage_from", "origin", "quantity"]].reset_index(drop=True)
 
 
 def exposure_table(chain: SupplyChain, year: int, adversaries: Sequence[str] = DEFAULT_ADVERSARIES,

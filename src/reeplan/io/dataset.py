@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -48,16 +47,3 @@ class Dataset:
         """File and 1-based row that row ``row_id`` of table ``name`` was read from."""
         row = self.tables[name].loc[row_id]
         return str(row[ORIGIN_FILE]), int(row[ORIGIN_ROW])
-
-    def with_tables(self, **tables: pd.DataFrame) -> Dataset:
-        """Return a copy with some tables replaced (the frozen dataset is never mutated)."""
-        return Dataset({**self.tables, **tables}, self.paths, self.digest, self.files)
-
-
-def digest_files(paths: list[Path]) -> str:
-    """SHA-256 over the names and bytes of ``paths``, in order."""
-    h = hashlib.sha256()
-    for p in paths:
-        h.update(p.name.encode())
-        h.update(p.read_bytes())
-    return h.hexdigest()

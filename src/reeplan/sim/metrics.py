@@ -19,7 +19,6 @@ when TTS < TTR.
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 __all__ = [
     "PERCENTILES",
@@ -99,7 +98,3 @@ def calc_percentiles(x: np.ndarray, axis: int = 0, q: tuple[int, ...] = PERCENTI
     return np.where(p >= big * 0.5, np.inf, p)
 
 
-def use_frame(elements: list[str], sectors: list[str], uses: np.ndarray) -> pd.DataFrame:
-    """``element``/``sector`` columns for the uses ``[U, 2]``."""
-    return pd.DataFrame({"element": [elements[e] for e in uses[:, 0]],
-                         "sector": [sectors[k] for k in uses[:, 1]]})

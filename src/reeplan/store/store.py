@@ -32,7 +32,6 @@ from sqlalchemy import (
     Connection,
     Engine,
     create_engine,
-    delete,
     event,
     insert,
     make_url,
@@ -615,16 +614,6 @@ class RunStore:
                 b=mb.value if mb else None,
             ))
         return RunDiff(_as_summary(run_a), _as_summary(run_b), inputs, metrics)
-
-    def delete_runs(self, run_ids: Iterable[str]) -> int:
-        """Delete runs (with their results) by full id; returns how many were deleted."""
-        ids = list(run_ids)
-        if not ids:
-            return 0
-        with self._db("delete runs from", write=True) as conn:
-            conn.execute(delete(RunResultRow).where(RunResultRow.run_id.in_(ids)))
-            conn.execute(delete(RunMetricRow).where(RunMetricRow.run_id.in_(ids)))
-            return conn.execute(delete(RunRow).where(RunRow.id.in_(ids))).rowcount
 
     # -- helpers -----------------------------------------------------------------------------
 
