@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,3 +48,12 @@ class Dataset:
         """File and 1-based row that row ``row_id`` of table ``name`` was read from."""
         row = self.tables[name].loc[row_id]
         return str(row[ORIGIN_FILE]), int(row[ORIGIN_ROW])
+
+
+def digest_files(paths: list[Path]) -> str:
+    """SHA-256 over the names and bytes of ``paths``, in order."""
+    h = hashlib.sha256()
+    for p in paths:
+        h.update(p.name.encode())
+        h.update(p.read_bytes())
+    return h.hexdigest()
