@@ -15,7 +15,7 @@ import pandas as pd
 
 from reeplan.errors import Problem, raise_if_problems
 from reeplan.io.dataset import ORIGIN_FILE, ORIGIN_ROW, Dataset
-from reeplan.schema.types import split_list
+from reeplan.schema.types import iso_date_error, split_list
 
 __all__ = [
     "CHECKS",
@@ -176,7 +176,7 @@ def check_year_order(ds: Dataset) -> list[Problem]:
                 if v is None or (isinstance(v, float) and pd.isna(v)):
                     continue
                 if not _iso_date(str(v)):
-                    out.append(_at(frame, i, col, f"date {v!r} is not YYYY, YYYY-MM or YYYY-MM-DD"))
+                    out.append(_at(frame, i, col, f"date {v!r} is not a real date YYYY[-MM[-DD]]"))
     return out
 
 
@@ -228,11 +228,8 @@ def check_elements_complete(ds: Dataset) -> list[Problem]:
 
 
 def _iso_date(value: str) -> bool:
-    parts = value.split("-")
-    if not 1 <= len(parts) <= 3 or not all(p.isdigit() for p in parts):
-        return False
-    lengths = [4, 2, 2][: len(parts)]
-    return all(len(p) == n for p, n in zip(parts, lengths, strict=True))
+    # the same rule as the schema's IsoDate: a real calendar date, YYYY[-MM[-DD]]
+    return iso_date_error(value) is None
 
 
 CHECKS: dict[str, Callable[[Dataset], list[Problem]]] = {
