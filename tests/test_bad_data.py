@@ -18,6 +18,8 @@ def set_cell(path: Path, row_id: str, column: str, value: str) -> int:
     with path.open(newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     header = list(rows[0].keys())
+    if column not in header:  # an optional column the file does not have yet
+        header.append(column)
     found = [n for n, row in enumerate(rows, start=1) if row["id"] == row_id]
     assert found, f"no row {row_id!r} in {path.name}"
     n = found[0]
@@ -87,3 +89,112 @@ def test_leap_day_and_reduced_precision_dates_are_accepted(tiny_dir: Path) -> No
     set_cell(tiny_dir / "export_controls.csv", "ec_1", "end_date", "2026-11")
     set_cell(tiny_dir / "sources.csv", "src_a", "date", "2025")
     load_dataset(tiny_dir)
+
+
+# -- 3. feed and part_of cycles --------------------------------------------------------------
+
+
+def _messages(folder: Path) -> list[tuple]:
+    with pytest.raises(DataError) as exc:
+        load_dataset(folder)
+    return [(p.file, p.row, p.field, p.message) for p in exc.value.problems]
+
+
+def test_facility_feeding_itself(tiny_dir: Path) -> None:
+    set_cell(tiny_dir / "facilities.csv", "sep_usa", "feed", "sep_usa")
+    [(file, row, field, message)] = _messages(tiny_dir)
+    assert (file, row, field) == ("facilities.csv", 2, "feed")
+    assert "feeds itself" in message
+    assert "sep_usa (row 2)" in message
+
+
+def test_feed_cycle_names_every_row(tiny_dir: Path) -> None:
+    set_cell(tiny_dir / "facilities.csv", "mine_usa", "feed", "USA;sep_usa")
+    [(file, row, field, message)] = _messages(tiny_dir)
+    assert (file, row, field) == ("facilities.csv", 1, "feed")
+    assert "mine_usa (row 1) -> sep_usa (row 2) -> mine_usa (row 1)" in message
+
+
+@pytest.mark.parametrize(("first", "second"), [("sep_usa", "mine_usa"), ("mine_usa", "mine_usa")])
+def test_part_of_cycle(tiny_dir: Path, first: str, second: str) -> None:
+    set_cell(tiny_dir / "facilities.csv", "mine_usa", "part_of", first)
+    if first != "mine_usa":
+        set_cell(tiny_dir / "facilities.csv", "sep_usa", "part_of", second)
+    [(file, row, field, message)] = _messages(tiny_dir)
+    assert (file, row, field) == ("facilities.csv", 1, "part_of")
+    assert "mine_usa (row 1)" in message
+
+
+def test_long_feed_chain_without_cycle_passes(tiny_dir: Path) -> None:
+    # a chain of 3,000 facilities feeding one another: no cycle, and no recursion limit hit
+    path = tiny_dir / "facilities.csv"
+    lines = path.read_text().splitlines()
+    header = lines[0].split(",")
+    lines = [lines[0], lines[1]]
+    for i in range(3000):
+        cells = dict.fromkeys(header, "")
+        cells.update(id=f"f{i}", name="x", owner="y", country="USA", stage="separation",
+                     product="oxides", capacity="0", capacity_unit="t_REO", status="idle",
+                     source_id="src_a", grade="A", feed=f"f{i - 1}" if i else "mine_usa")
+        lines.append(",".join(cells[h] for h in header))
+    path.write_text("\n".join(lines) + "\n")
+    (tiny_dir / "awards.csv").write_text(
+        "id,date,recipient,agency,instrument,source_id,grade,amount_musd,facility_id,program,"
+        "terms,note\n"
+    )
+    load_dataset(tiny_dir)
+    set_cell(path, "mine_usa", "feed", "f2999")  # now one cycle of 3,001 facilities
+    [(_, row, field, message)] = _messages(tiny_dir)
+    assert (row, field) == (1, "feed")
+    assert message.startswith("feed cycle of 3001 facilities: mine_usa (row 1) -> f2999")
+    assert len(message) < 600
+
+
+# -- 4. a parameter outside its own range ----------------------------------------------------
+
+
+@pytest.mark.parametrize(("column", "value"), [("value", "0.99"), ("value", "0.5")])
+def test_parameter_outside_its_range(tiny_dir: Path, column: str, value: str) -> None:
+    row = set_cell(tiny_dir / "parameters.csv", "separation_recovery", column, value)
+    [(file, prow, field, message)] = _messages(tiny_dir)
+    assert (file, prow, field) == ("parameters.csv", row, "value")
+    assert "outside its own range [0.85, 0.95]" in message
+
+
+def test_parameter_with_one_bound(tiny_dir: Path) -> None:
+    set_cell(tiny_dir / "parameters.csv", "ndfeb_re_mass_fraction", "high", "0.25")
+    assert problems_of(tiny_dir) == [("parameters.csv", 4, "value")]
+
+
+# -- 5. unknown references -------------------------------------------------------------------
+
+
+def test_unknown_price_element(tiny_dir: Path) -> None:
+    set_cell(tiny_dir / "prices.csv", "p_ndpr_2025", "element", "Nd;Xx")
+    [(file, row, field, message)] = _messages(tiny_dir)
+    assert (file, row, field) == ("prices.csv", 1, "element")
+    assert "'Xx'" in message
+
+
+def test_unknown_stockpile_element(tiny_dir: Path) -> None:
+    set_cell(tiny_dir / "stockpile_plan.csv", "nds_1", "element", "NdPr")
+    assert problems_of(tiny_dir) == [("stockpile_plan.csv", 1, "element")]
+
+
+# -- 7. required parameters: `data check` rejects what `run` would ----------------------------
+
+
+def test_required_parameter_missing_is_a_dataset_problem(tiny_dir: Path) -> None:
+    from typer.testing import CliRunner
+
+    from reeplan.cli import app
+
+    path = tiny_dir / "parameters.csv"
+    path.write_text("".join(line for line in path.read_text().splitlines(keepends=True)
+                            if not line.startswith("rampup_years_to_nameplate,")))
+    found = _messages(tiny_dir)
+    assert [(f, r, c) for f, r, c, _ in found] == [("parameters.csv", None, "id")]
+    assert "'rampup_years_to_nameplate'" in found[0][3]
+    res = CliRunner().invoke(app, ["data", "check", str(tiny_dir)])
+    assert res.exit_code == 1
+    assert "rampup_years_to_nameplate" in res.output
