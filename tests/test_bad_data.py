@@ -198,3 +198,125 @@ def test_required_parameter_missing_is_a_dataset_problem(tiny_dir: Path) -> None
     res = CliRunner().invoke(app, ["data", "check", str(tiny_dir)])
     assert res.exit_code == 1
     assert "rampup_years_to_nameplate" in res.output
+
+
+# -- 6. files: BOM, encodings, odd files, huge values ----------------------------------------
+
+
+def test_utf8_bom_is_accepted(tiny_dir: Path) -> None:
+    # Excel's "CSV UTF-8" starts the file with a byte-order mark
+    for path in tiny_dir.glob("*.csv"):
+        path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    ds = load_dataset(tiny_dir)
+    assert "mine_usa" in ds["facilities"].index
+
+
+def test_latin1_file_is_one_problem_naming_byte_and_line(tiny_dir: Path) -> None:
+    path = tiny_dir / "facilities.csv"
+    text = path.read_text().replace("US separation", "US séparation")
+    path.write_bytes(text.encode("latin-1"))
+    with pytest.raises(DataError) as exc:
+        load_dataset(tiny_dir)
+    [problem] = exc.value.problems
+    assert (problem.file, problem.row, problem.field) == ("facilities.csv", None, None)
+    assert "not UTF-8" in problem.message
+    assert "0xE9" in problem.message
+    assert "line 3" in problem.message
+
+
+def test_utf16_file_is_one_problem(tiny_dir: Path) -> None:
+    path = tiny_dir / "countries.csv"
+    path.write_bytes(path.read_text().encode("utf-16"))
+    with pytest.raises(DataError) as exc:
+        load_dataset(tiny_dir)
+    assert [(p.file, p.row) for p in exc.value.problems] == [("countries.csv", None)]
+    assert "UTF-16" in exc.value.problems[0].message
+
+
+def test_folder_named_like_a_table(tiny_dir: Path) -> None:
+    (tiny_dir / "parameters.csv").unlink()
+    (tiny_dir / "parameters.csv").mkdir()
+    with pytest.raises(DataError) as exc:
+        load_dataset(tiny_dir)
+    [problem] = exc.value.problems
+    assert problem.file == "parameters.csv"
+    assert "is a folder" in problem.message
+
+
+def test_folder_named_like_a_table_in_an_overlay(tiny_dir: Path, tmp_path: Path) -> None:
+    over = tmp_path / "over"
+    (over / "prices.csv").mkdir(parents=True)
+    with pytest.raises(DataError) as exc:
+        load_dataset(tiny_dir, [over])
+    assert [p.file for p in exc.value.problems] == ["prices.csv"]
+
+
+@pytest.mark.timeout(20)
+@pytest.mark.skipif(not hasattr(__import__("os"), "mkfifo"), reason="no FIFOs on this system")
+@pytest.mark.parametrize("name", ["parameters.csv", "X.csv"])
+def test_fifo_is_never_opened(tiny_dir: Path, tmp_path: Path, name: str) -> None:
+    import os
+
+    over = tmp_path / "over"
+    over.mkdir()
+    for folder in (tiny_dir, over):
+        if (folder / name).exists():
+            (folder / name).unlink()
+        os.mkfifo(folder / name)
+        with pytest.raises(DataError) as exc:
+            load_dataset(tiny_dir, [over] if folder == over else [])
+        assert [p.file for p in exc.value.problems] == [name]
+        (folder / name).unlink()
+        if folder == tiny_dir and name == "parameters.csv":
+            (tiny_dir / name).write_text((Path(__file__).parent / "data" / "tiny" / name)
+                                         .read_text())
+
+
+def test_dangling_symlink_named_like_a_table(tiny_dir: Path) -> None:
+    (tiny_dir / "awards.csv").unlink()
+    (tiny_dir / "awards.csv").symlink_to(tiny_dir / "nowhere.csv")
+    with pytest.raises(DataError) as exc:
+        load_dataset(tiny_dir)
+    assert [p.file for p in exc.value.problems] == ["awards.csv"]
+
+
+@pytest.mark.parametrize(
+    ("file", "row_id", "column"),
+    [
+        ("reserves.csv", "res_chn", "id"),
+        ("prices.csv", "p_ndpr_2025", "element"),
+        ("facilities.csv", "mine_usa", "capacity"),
+        ("us_demand.csv", "d_def_nd", "element"),
+    ],
+)
+def test_huge_values_are_cut_in_messages(
+    tiny_dir: Path, file: str, row_id: str, column: str
+) -> None:
+    set_cell(tiny_dir / file, row_id, column, "Q" * 100_000)
+    with pytest.raises(DataError) as exc:
+        load_dataset(tiny_dir)
+    assert exc.value.problems
+    for p in exc.value.problems:
+        assert len(p.message) <= 300, p.message[:200]
+        assert "Q" * 80 not in p.message
+    assert "…" in str(exc.value)
+    assert len(str(exc.value)) < 2000
+
+
+def test_huge_column_name_is_cut(tiny_dir: Path) -> None:
+    path = tiny_dir / "reserves.csv"
+    path.write_text(path.read_text().replace("qualifier,note", "qualifier," + "n" * 100_000))
+    with pytest.raises(DataError) as exc:
+        load_dataset(tiny_dir)
+    [problem] = exc.value.problems
+    assert problem.field is not None
+    assert len(problem.field) == 80
+    assert problem.field.endswith("…")
+
+
+def test_bad_row_in_one_table_does_not_cascade(tiny_dir: Path) -> None:
+    # an unreadable header makes the table unusable: one problem, not one per reference to it
+    path = tiny_dir / "sources.csv"
+    path.write_text(path.read_text().replace("id,kind", "ident,kind", 1))
+    found = problems_of(tiny_dir)
+    assert all(f == "sources.csv" for f, _, _ in found)
