@@ -320,3 +320,45 @@ def test_bad_row_in_one_table_does_not_cascade(tiny_dir: Path) -> None:
     path.write_text(path.read_text().replace("id,kind", "ident,kind", 1))
     found = problems_of(tiny_dir)
     assert all(f == "sources.csv" for f, _, _ in found)
+
+
+# -- 7. a dataset folder with a table missing is not silently an overlay ---------------------
+
+
+def test_classify_folder(tiny_dir: Path, tmp_path: Path) -> None:
+    from reeplan.io.readers import classify_folder, missing_tables
+
+    assert classify_folder(tiny_dir) == "dataset"
+    assert classify_folder(tiny_dir, as_overlay=True) == "overlay"
+    (tiny_dir / "awards.csv").unlink()
+    assert missing_tables(tiny_dir) == ["awards"]
+    assert classify_folder(tiny_dir) == "overlay"
+    assert classify_folder(tiny_dir, as_dataset=True) == "dataset"
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(DataError, match="holds no table file"):
+        classify_folder(empty)
+    with pytest.raises(DataError, match="does not exist"):
+        classify_folder(tmp_path / "nope")
+    with pytest.raises(DataError, match="not both"):
+        classify_folder(tiny_dir, as_dataset=True, as_overlay=True)
+
+
+def test_data_check_of_incomplete_dataset(tiny_dir: Path) -> None:
+    from typer.testing import CliRunner
+
+    from reeplan.cli import app
+
+    (tiny_dir / "awards.csv").unlink()
+    runner = CliRunner()
+    res = runner.invoke(app, ["data", "check", str(tiny_dir)])
+    # checked as an overlay of the bundled data (its rows clash with the bundled ones), and it
+    # says so and what it lacks
+    assert res.exit_code == 1
+    assert "as an overlay of the bundled dataset: it lacks 1 tables (awards)" in " ".join(
+        res.output.split())
+    assert "use --dataset" in res.output
+    res = runner.invoke(app, ["data", "check", str(tiny_dir), "--dataset"])
+    assert res.exit_code == 1
+    assert "table 'awards' is missing" in res.output
+    assert "Traceback" not in res.output
