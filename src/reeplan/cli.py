@@ -46,14 +46,17 @@ def data_check(
 ) -> None:
     """Validate a dataset folder (or an overlay) and list every problem with file, row, field."""
     from reeplan.io.readers import classify_folder, load_dataset, missing_tables
+    from reeplan.schema import TABLES
 
     try:
         kind = classify_folder(directory, as_dataset=as_dataset, as_overlay=overlay_of is not None)
         if kind == "overlay" and overlay_of is None:  # say so: it may be an incomplete dataset
             lacks = missing_tables(directory)
-            out.print(f"checking {directory} as an overlay of the bundled dataset: it lacks "
-                      f"{len(lacks)} tables ({', '.join(lacks)}); use --dataset to check it as a "
-                      "complete dataset", markup=False, highlight=False)
+            has = [t for t in TABLES if t not in lacks]
+            what = (f"it lacks {len(lacks)} tables ({', '.join(lacks)})" if len(lacks) <= len(has)
+                    else f"it holds {len(has)} of {len(TABLES)} tables ({', '.join(has)})")
+            out.print(f"checking {directory} as an overlay of the bundled dataset: {what}; use "
+                      "--dataset to check it as a complete dataset", markup=False, highlight=False)
         if kind == "dataset":
             ds = load_dataset(directory)
         else:
