@@ -41,3 +41,9 @@ bench: $(DEVSTAMP)
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache .ruff_cache
+
+.PHONY: fuzz
+
+# mutation fuzz of the dataset and overlays: 1000 examples per target (`make test` runs 30)
+fuzz: $(DEVSTAMP)
+	REEPLAN_FUZZ_EXAMPLES=1000 $(BIN)/python -m pytest -q -p no:cacheprovider tests/fuzz

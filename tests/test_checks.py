@@ -88,8 +88,21 @@ def test_production_above_capacity(tiny_dir: Path) -> None:
 
 
 def test_dates_must_be_iso(tiny_dir: Path) -> None:
+    # a bad date is rejected by the row model when the file is read (file, row and field named)
     replace_in(tiny_dir / "export_controls.csv", "2025-04-04", "4 Apr 2025")
-    problems = check_year_order(_load(tiny_dir))
+    with pytest.raises(DataError) as exc:
+        _load(tiny_dir)
+    assert [(p.file, p.row, p.field) for p in exc.value.problems] == [
+        ("export_controls.csv", 1, "date")
+    ]
+
+
+@pytest.mark.parametrize("bad", ["4 Apr 2025", "2025-13-45", "2025-02-30"])
+def test_year_order_checks_dates_of_tables_built_in_code(tiny_dir: Path, bad: str) -> None:
+    ds = _load(tiny_dir)
+    frame = ds.tables["export_controls"].copy()
+    frame["date"] = bad
+    problems = check_year_order(ds.with_tables(export_controls=frame))
     assert [(p.file, p.row, p.field) for p in problems] == [("export_controls.csv", 1, "date")]
 
 

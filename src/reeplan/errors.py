@@ -17,6 +17,7 @@ __all__ = [
     "ReeError",
     "ScenarioError",
     "raise_if_problems",
+    "shorten",
 ]
 
 
@@ -103,3 +104,23 @@ def raise_if_problems(
     problems = list(problems)
     if problems:
         raise cls(problems, header)
+
+
+SHOWN_CHARS = 80
+"""Longest echo of a user's value in a message; longer values are cut and end with ``…``."""
+
+
+def shorten(value: object, limit: int = SHOWN_CHARS) -> str:
+    """The ``repr`` of ``value`` cut to ``limit`` characters (ending ``…``), for messages.
+
+    A 100,000-character cell must not be echoed whole in an error message.
+
+    Examples
+    --------
+    >>> shorten("abc")
+    "'abc'"
+    >>> len(shorten("x" * 1000))
+    80
+    """
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"

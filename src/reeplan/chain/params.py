@@ -10,22 +10,9 @@ from dataclasses import dataclass
 
 from reeplan.errors import DataError, Problem
 from reeplan.io.dataset import Dataset
+from reeplan.schema.parameters import PARAMETER_IDS
 
 __all__ = ["PARAMETER_IDS", "ChainParams", "read_chain_params"]
-
-PARAMETER_IDS: dict[str, str] = {
-    "yield_separation": "separation_recovery",
-    "yield_metal": "oxide_to_metal_process_yield",
-    "yield_magnet": "metal_to_magnet_yield",
-    "re_fraction_ndfeb": "ndfeb_re_mass_fraction",
-    "re_fraction_smco": "smco_sm_mass_fraction",
-    "completion_construction": "completion_prob_construction",
-    "completion_planned_financed": "completion_prob_planned_financed",
-    "completion_planned": "completion_prob_planned_unfinanced",
-    "ramp_up_years": "rampup_years_to_nameplate",
-}
-"""Chain parameter -> id of its row in ``parameters.csv``."""
-
 
 @dataclass(frozen=True)
 class ChainParams:

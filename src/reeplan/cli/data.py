@@ -13,7 +13,7 @@ from reeplan.cli.common import check_format as _check_format
 from reeplan.cli.common import fail as _fail
 from reeplan.cli.common import load as _load
 from reeplan.cli.common import rich_table as _rich_table
-from reeplan.errors import DataError, ReeError
+from reeplan.errors import ReeError
 
 data_app = typer.Typer(help="Inspect and validate datasets.", no_args_is_help=True)
 
@@ -31,31 +31,33 @@ def data_check(
         typer.Option("--overlay-of", help="Treat DIRECTORY as an overlay of this dataset "
                      "(default: of the bundled data when DIRECTORY lacks tables)."),
     ] = None,
+    as_dataset: Annotated[
+        bool,
+        typer.Option("--dataset", help="Check DIRECTORY as a complete dataset even if it lacks "
+                     "tables (each missing table is a problem)."),
+    ] = False,
 ) -> None:
     """Validate a dataset folder (or an overlay) and list every problem with file, row, field."""
-    from reeplan.io.readers import load_dataset
+    from reeplan.io.readers import classify_folder, load_dataset, missing_tables
     from reeplan.schema import TABLES
 
     try:
-        if not directory.is_dir():
-            raise DataError([_problem(str(directory), "folder does not exist")])
-        full = all((directory / f"{t}.csv").exists() for t in TABLES)
-        if full and overlay_of is None:
+        kind = classify_folder(directory, as_dataset=as_dataset, as_overlay=overlay_of is not None)
+        if kind == "overlay" and overlay_of is None:  # say so: it may be an incomplete dataset
+            lacks = missing_tables(directory)
+            has = [t for t in TABLES if t not in lacks]
+            what = (f"it lacks {len(lacks)} tables ({', '.join(lacks)})" if len(lacks) <= len(has)
+                    else f"it holds {len(has)} of {len(TABLES)} tables ({', '.join(has)})")
+            out.print(f"checking {directory} as an overlay of the bundled dataset: {what}; use "
+                      "--dataset to check it as a complete dataset", markup=False, highlight=False)
+        if kind == "dataset":
             ds = load_dataset(directory)
-            kind = "dataset"
         else:
             ds = load_dataset(overlay_of, [directory])
-            kind = "overlay"
     except ReeError as exc:
         raise _fail(exc) from None
     n = sum(len(t) for t in ds.tables.values())
     out.print(f"[green]ok[/]: {kind} {directory} is valid ({len(ds.tables)} tables, {n} rows)")
-
-
-def _problem(file: str, message: str):
-    from reeplan.errors import Problem
-
-    return Problem(file, None, None, message)
 
 
 @data_app.command("show")

@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from reeplan.errors import Problem, raise_if_problems
+from reeplan.errors import Problem, raise_if_problems, shorten
 from reeplan.io.dataset import ORIGIN_FILE, ORIGIN_ROW, Dataset
-from reeplan.schema.types import split_list
+from reeplan.schema.parameters import PARAMETER_IDS
+from reeplan.schema.types import iso_date_error, split_list
 
 __all__ = [
     "CHECKS",
@@ -24,9 +25,13 @@ __all__ = [
     "check_assumption_grades",
     "check_compositions",
     "check_dataset",
+    "check_element_references",
     "check_elements_complete",
+    "check_facility_cycles",
+    "check_parameter_ranges",
     "check_production_capacity",
     "check_references",
+    "check_required_parameters",
     "check_stage_shares",
     "check_unique_keys",
     "check_year_order",
@@ -176,7 +181,7 @@ def check_year_order(ds: Dataset) -> list[Problem]:
                 if v is None or (isinstance(v, float) and pd.isna(v)):
                     continue
                 if not _iso_date(str(v)):
-                    out.append(_at(frame, i, col, f"date {v!r} is not YYYY, YYYY-MM or YYYY-MM-DD"))
+                    out.append(_at(frame, i, col, f"date {v!r} is not a real date YYYY[-MM[-DD]]"))
     return out
 
 
@@ -228,11 +233,151 @@ def check_elements_complete(ds: Dataset) -> list[Problem]:
 
 
 def _iso_date(value: str) -> bool:
-    parts = value.split("-")
-    if not 1 <= len(parts) <= 3 or not all(p.isdigit() for p in parts):
-        return False
-    lengths = [4, 2, 2][: len(parts)]
-    return all(len(p) == n for p, n in zip(parts, lengths, strict=True))
+    # the same rule as the schema's IsoDate: a real calendar date, YYYY[-MM[-DD]]
+    return iso_date_error(value) is None
+
+
+def check_element_references(ds: Dataset) -> list[Problem]:
+    """Element columns not covered by :func:`check_references` name known elements.
+
+    ``prices.element`` and ``stockpile_plan.element`` (a symbol or a ``;``-list of symbols).
+    """
+    elements = set(ds.tables["elements"].index)
+    out: list[Problem] = []
+    for name in ("prices", "stockpile_plan"):
+        frame = ds.tables[name]
+        for row_id, value in frame["element"].items():
+            if value is None or (isinstance(value, float) and pd.isna(value)):
+                continue
+            items = split_list(str(value))
+            if not items:
+                out.append(_at(frame, row_id, "element", "element list is empty"))
+            out += [_at(frame, row_id, "element", f"unknown element {shorten(item)}")
+                    for item in items if item not in elements]
+    return out
+
+
+def _cycles(edges: dict[str, list[str]]) -> list[list[str]]:
+    """The cycles of a directed graph, one per strongly connected component that has one.
+
+    Each cycle is a path ``[a, b, ..., a]`` starting at the component's first node in the order
+    of ``edges``; a self-loop is ``[a, a]``. Iterative (no recursion limit).
+    """
+    order = {n: i for i, n in enumerate(edges)}
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    comps: list[list[str]] = []
+    for root in edges:
+        if root in index:
+            continue
+        work = [(root, iter(edges[root]))]
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, it = work[-1]
+            nxt = next((m for m in it if m in edges), None)
+            if nxt is not None:
+                if nxt not in index:
+                    index[nxt] = low[nxt] = len(index)
+                    stack.append(nxt)
+                    on_stack.add(nxt)
+                    work.append((nxt, iter(edges[nxt])))
+                elif nxt in on_stack:
+                    low[node] = min(low[node], index[nxt])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                comp = []
+                while True:
+                    m = stack.pop()
+                    on_stack.discard(m)
+                    comp.append(m)
+                    if m == node:
+                        break
+                if len(comp) > 1 or node in edges[node]:
+                    comps.append(sorted(comp, key=order.__getitem__))
+    out = []
+    for comp in sorted(comps, key=lambda c: order[c[0]]):
+        members = set(comp)
+        path = [comp[0]]
+        seen = {comp[0]}
+        while True:  # walk inside the component until a node repeats: that closes a cycle
+            step = next(m for m in edges[path[-1]] if m in members)
+            if step in seen:
+                out.append([*path[path.index(step):], step])
+                break
+            path.append(step)
+            seen.add(step)
+    return out
+
+
+def check_facility_cycles(ds: Dataset) -> list[Problem]:
+    """No facility feeds itself or sits in a feed cycle; ``part_of`` has no cycle.
+
+    A feed cycle has no upstream origin to draw from, and a facility that is ``part_of`` itself
+    (directly or around a cycle) would have its capacity dropped everywhere. One problem per
+    cycle, at its first row in the file, naming every row of the cycle.
+    """
+    frame = ds.tables["facilities"]
+    ids = [str(i) for i in frame.index]
+    known = set(ids)
+    out: list[Problem] = []
+    for column, what in (("feed", "feed"), ("part_of", "part_of")):
+        edges: dict[str, list[str]] = {}
+        for row_id, value in frame[column].items():
+            if value is None or (isinstance(value, float) and pd.isna(value)):
+                targets: list[str] = []
+            else:
+                targets = split_list(str(value)) if column == "feed" else [str(value)]
+            edges[str(row_id)] = [t for t in targets if t in known]
+        for cycle in _cycles(edges):
+            rows = [f"{i} (row {int(frame.loc[i, ORIGIN_ROW])})" for i in cycle]
+            if len(cycle) == 2:
+                msg = (f"facility feeds itself: {rows[0]}" if what == "feed"
+                       else f"facility is part_of itself: {rows[0]}")
+            elif len(cycle) <= 13:
+                msg = f"{what} cycle: {' -> '.join(rows)}"
+            else:  # name the first rows of a long cycle, not thousands
+                msg = (f"{what} cycle of {len(cycle) - 1} facilities: "
+                       f"{' -> '.join(rows[:10])} -> … -> {rows[-1]}")
+            out.append(_at(frame, cycle[0], column, msg))
+    return out
+
+
+def check_parameter_ranges(ds: Dataset) -> list[Problem]:
+    """A parameter's value lies within its own ``[low, high]`` range (where given)."""
+    frame = ds.tables["parameters"]
+    out: list[Problem] = []
+    for row_id, row in frame.iterrows():
+        value, low, high = row["value"], row["low"], row["high"]
+        low = None if low is None or pd.isna(low) else float(low)
+        high = None if high is None or pd.isna(high) else float(high)
+        if (low is not None and value < low) or (high is not None and value > high):
+            lo = "-inf" if low is None else f"{low:g}"
+            hi = "inf" if high is None else f"{high:g}"
+            out.append(_at(frame, row_id, "value",
+                           f"value {value:g} is outside its own range [{lo}, {hi}]"))
+    return out
+
+
+def check_required_parameters(ds: Dataset) -> list[Problem]:
+    """Every parameter the supply-chain model reads is in ``parameters.csv``.
+
+    The ids are :data:`reeplan.schema.parameters.PARAMETER_IDS`, so ``data check`` rejects
+    what ``run`` would.
+    """
+
+    have = set(ds.tables["parameters"].index)
+    return [
+        Problem("parameters.csv", None, "id",
+                f"parameter {pid!r} is required by the supply-chain model ({field})")
+        for field, pid in PARAMETER_IDS.items() if pid not in have
+    ]
 
 
 CHECKS: dict[str, Callable[[Dataset], list[Problem]]] = {
@@ -244,6 +389,10 @@ CHECKS: dict[str, Callable[[Dataset], list[Problem]]] = {
     "assumption_grades": check_assumption_grades,
     "elements_complete": check_elements_complete,
     "unique_keys": check_unique_keys,
+    "element_references": check_element_references,
+    "facility_cycles": check_facility_cycles,
+    "parameter_ranges": check_parameter_ranges,
+    "required_parameters": check_required_parameters,
 }
 """Every dataset check by name, in the order they run."""
 

@@ -11,7 +11,17 @@ from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from reeplan.schema.types import ISO3, Grade, Id, IdList, NonNegative, Share, StageId, Year
+from reeplan.schema.types import (
+    ISO3,
+    Grade,
+    Id,
+    IdList,
+    IsoDate,
+    NonNegative,
+    Share,
+    StageId,
+    Year,
+)
 
 __all__ = ["TABLES", "Row", "SourcedRow", "register"]
 
@@ -33,7 +43,9 @@ def register(name: str):
 class Row(BaseModel):
     """Base of every table row: frozen, unknown columns rejected."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, str_strip_whitespace=True, allow_inf_nan=False
+    )
     table: ClassVar[str] = ""
 
     id: Id
@@ -59,7 +71,7 @@ class Source(Row):
     title: str
     publisher: str | None = None
     url: str | None = None
-    date: str | None = None
+    date: IsoDate | None = None
     grade: Grade
     note: str | None = None
 
@@ -255,7 +267,7 @@ class Price(SourcedRow):
     market: Literal["usgs_fob", "china_domestic", "europe", "volume_weighted", "us_floor"]
     price: NonNegative
     element: str | None = None
-    date: str | None = None
+    date: IsoDate | None = None
     price_low: NonNegative | None = None
     price_high: NonNegative | None = None
 
@@ -264,11 +276,11 @@ class Price(SourcedRow):
 class ExportControl(SourcedRow):
     """An export-control measure (China's, mostly)."""
 
-    date: str
+    date: IsoDate
     authority: str
     measure: str
     status: Literal["in_force", "suspended", "expired", "announced"]
-    end_date: str | None = None
+    end_date: IsoDate | None = None
     elements: IdList = None
     forms: str | None = None
     scope: str | None = None
@@ -280,7 +292,7 @@ class ExportControl(SourcedRow):
 class Award(SourcedRow):
     """A US government award or financing action."""
 
-    date: str
+    date: IsoDate
     recipient: str
     agency: str
     instrument: Literal[

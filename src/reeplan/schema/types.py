@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as _dt
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, StringConstraints
@@ -10,6 +11,7 @@ __all__ = [
     "ISO3",
     "Grade",
     "Id",
+    "IsoDate",
     "NonNegative",
     "Share",
     "StageId",
@@ -64,3 +66,45 @@ def _check_list_items(value: str | None) -> str | None:
 
 IdList = Annotated[str | None, AfterValidator(_check_list_items)]
 """A ``;``-separated list of identifiers (element symbols, facility ids or ISO3 codes)."""
+
+
+def iso_date_error(value: str) -> str | None:
+    """Why ``value`` is not an ISO date ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` (``None`` if it is).
+
+    The parts must form a real calendar date: ``2025-13-45`` and ``2025-02-30`` are rejected.
+
+    Examples
+    --------
+    >>> iso_date_error("2024-02-29") is None
+    True
+    >>> iso_date_error("2025-13-45")
+    'month 13 is not 1-12'
+    """
+    parts = value.split("-")
+    if not 1 <= len(parts) <= 3 or not all(p.isascii() and p.isdigit() for p in parts):
+        return "not YYYY, YYYY-MM or YYYY-MM-DD"
+    lengths = [4, 2, 2][: len(parts)]
+    if not all(len(p) == n for p, n in zip(parts, lengths, strict=True)):
+        return "not YYYY, YYYY-MM or YYYY-MM-DD"
+    year, month, day = (int(p) for p in [*parts, "01", "01"][:3])
+    if year < 1:
+        return "year 0000 does not exist"
+    if not 1 <= month <= 12:
+        return f"month {month} is not 1-12"
+    try:
+        _dt.date(year, month, day)
+    except ValueError:
+        return f"day {day} does not exist in {year:04d}-{month:02d}"
+    return None
+
+
+def _check_iso_date(value: str) -> str:
+    error = iso_date_error(value)
+    if error is not None:
+        raise ValueError(f"invalid date: {error}")
+    return value
+
+
+IsoDate = Annotated[str, AfterValidator(_check_iso_date)]
+"""A real calendar date written ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` (ISO 8601, reduced
+precision allowed)."""
