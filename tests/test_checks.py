@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -102,7 +103,7 @@ def test_year_order_checks_dates_of_tables_built_in_code(tiny_dir: Path, bad: st
     ds = _load(tiny_dir)
     frame = ds.tables["export_controls"].copy()
     frame["date"] = bad
-    problems = check_year_order(ds.with_tables(export_controls=frame))
+    problems = check_year_order(replace(ds, tables={**ds.tables, "export_controls": frame}))
     assert [(p.file, p.row, p.field) for p in problems] == [("export_controls.csv", 1, "date")]
 
 
