@@ -25,6 +25,7 @@ __all__ = [
     "composition_matrix",
     "define_capacity",
     "define_mine_output",
+    "facility_capacity_path",
     "facility_element_factors",
 ]
 
@@ -117,10 +118,76 @@ def calc_availability(status: np.ndarray, start: np.ndarray, years: np.ndarray,
     return p * ramp
 
 
+def _table(ds: Dataset, name: str) -> pd.DataFrame:
+    return ds[name] if name in ds.tables else pd.DataFrame()
+
+
+def facility_capacity_path(ds: Dataset, params: ChainParams, years: np.ndarray,
+                           completion: dict[str, float] | None = None) -> xr.DataArray:
+    r"""Expected available capacity of every facility, ``facility × year``, in its capacity unit.
+
+    **Phases.** A facility's nameplate path comes from ``facility_phases`` (or, without phases,
+    from its own ``capacity``, ``start_year`` and ``status`` as one phase). Every increment
+    :math:`\Delta_k = K_k - K_{k-1}` ramps in from its year with its status's completion
+    probability (:func:`calc_availability`):
+
+    .. math:: \bar K_{fy} = \sum_k \Delta_{fk}\, a(status_k, y_k, y)
+
+    **Output where known.** Where ``facility_output`` reports output, those years use it
+    (linear between reported years); before the first reported year the expected capacity is
+    capped at the first reported output; after the last one output ramps from the last reported
+    value to :math:`\bar K` over ``rampup_years_to_nameplate`` (labelled assumption
+    ``asm_output_before_first_report``):
+
+    .. math:: Q_{fy} = Q_{f,y_1} + \max(0, \bar K_{fy} - Q_{f,y_1})
+              \min\left(1, \frac{y - y_1}{T_{ramp}}\right), \quad y > y_1
+    """
+    fac = ds["facilities"]
+    phases = _table(ds, "facility_phases")
+    outputs = _table(ds, "facility_output")
+    financed_ids = set(ds["awards"]["facility_id"].dropna())
+    path = np.zeros((len(fac), len(years)))
+    for n, (fid, f) in enumerate(fac.iterrows()):
+        rows = (phases[phases["facility_id"] == fid].sort_values("year")
+                if len(phases) else pd.DataFrame())
+        if len(rows):
+            caps = rows["capacity"].astype(float).to_numpy()
+            starts = rows["year"].astype(float).to_numpy()
+            status = rows["status"].to_numpy()
+        else:
+            caps = np.array([float(f["capacity"])])
+            start = f["start_year"]
+            starts = np.array([float(start) if start is not None and start == start else np.nan])
+            status = np.array([f["status"]])
+        delta = np.diff(np.concatenate([[0.0], caps]))
+        avail = calc_availability(status, starts, years, params, completion,
+                                  np.full(len(caps), fid in financed_ids))
+        # a reduction (closure, downsizing) applies in full from its year
+        cut = (delta < 0)[:, None] & (years[None, :] >= starts[:, None])
+        avail = np.where(delta[:, None] < 0, cut.astype(float), avail)
+        expected = (delta[:, None] * avail).sum(0)
+        rep = (outputs[outputs["facility_id"] == fid].sort_values("year")
+               if len(outputs) else pd.DataFrame())
+        if len(rep):
+            ry = rep["year"].astype(float).to_numpy()
+            rv = rep["output"].astype(float).to_numpy()
+            first, last = ry[0], ry[-1]
+            inside = np.interp(years, ry, rv)
+            ramp = np.clip((years - last) / max(params.ramp_up_years, 1e-9), 0.0, 1.0)
+            after = rv[-1] + np.maximum(0.0, expected - rv[-1]) * ramp
+            before = np.minimum(expected, rv[0])
+            expected = np.where(years < first, before, np.where(years > last, after, inside))
+        path[n] = expected
+    return xr.DataArray(path, dims=("facility", "year"),
+                        coords={"facility": fac.index.to_numpy(), "year": years})
+
+
 def define_capacity(ds: Dataset, params: ChainParams, elements: list[str], countries: list[str],
                     years: np.ndarray, completion: dict[str, float] | None = None
                     ) -> tuple[xr.DataArray, xr.DataArray]:
     """Expected capacity ``element × stage × country × year`` (t REO-eq/yr) and per facility.
+
+    Facilities follow :func:`facility_capacity_path` (phases, reported output, ramps).
 
     Returns
     -------
@@ -129,16 +196,11 @@ def define_capacity(ds: Dataset, params: ChainParams, elements: list[str], count
     """
     fac = ds["facilities"]
     factor = facility_element_factors(ds, params, elements)
-    financed = fac.index.isin(ds["awards"]["facility_id"].dropna())
-    avail = xr.DataArray(
-        calc_availability(fac["status"].to_numpy(), fac["start_year"].astype(float).to_numpy(),
-                          years, params, completion, financed),
-        dims=("facility", "year"), coords={"facility": fac.index.to_numpy(), "year": years})
+    path = facility_capacity_path(ds, params, years, completion)
     # a facility that is part of an aggregate already counted adds no capacity of its own
-    counted = fac["part_of"].isna().to_numpy()
-    nameplate = xr.DataArray(fac["capacity"].astype(float).to_numpy() * counted,
-                             dims="facility", coords={"facility": fac.index.to_numpy()})
-    per_fac = (nameplate * avail * factor).transpose("facility", "element", "year")
+    counted = xr.DataArray(fac["part_of"].isna().to_numpy().astype(float), dims="facility",
+                           coords={"facility": fac.index.to_numpy()})
+    per_fac = (path * counted * factor).transpose("facility", "element", "year")
     key = pd.MultiIndex.from_arrays([fac["stage"], fac["country"]])
     grouped = per_fac.assign_coords(
         node=("facility", [f"{s}|{c}" for s, c in key])).groupby("node").sum()

@@ -111,6 +111,15 @@ def check_references(ds: Dataset) -> list[Problem]:
     out += _refs(ds, "facilities", "feed", facilities | countries, "feed", is_list=True)
     out += _refs(ds, "awards", "facility_id", facilities, "facility")
     out += _refs(ds, "facilities", "part_of", facilities, "facility")
+    for name in ("facility_phases", "facility_output", "benchmarks"):
+        if name in ds.tables:
+            out += _refs(ds, name, "facility_id", facilities, "facility")
+    if "benchmarks" in ds.tables:
+        out += _refs(ds, "benchmarks", "country", countries, "country")
+        frame = ds.tables["benchmarks"]
+        for row_id, value in frame["element"].items():
+            if not _element_set(str(value), elements):
+                out.append(_at(frame, row_id, "element", f"unknown element group {value!r}"))
     for name in ("stage_shares", "trade_links"):
         frame = ds.tables[name]
         for row_id, value in frame["element_group"].items():
@@ -207,6 +216,8 @@ NATURAL_KEYS = {
     "us_salient": ("item", "year"),
     "compositions": ("composition", "element"),
     "governance": ("country", "year", "indicator"),
+    "facility_phases": ("facility_id", "year"),
+    "facility_output": ("facility_id", "year"),
 }
 """Columns whose combination identifies a fact: two rows must not state the same fact."""
 
@@ -215,6 +226,8 @@ def check_unique_keys(ds: Dataset) -> list[Problem]:
     """No two rows state the same fact (e.g. one country's mine production in one year)."""
     out = []
     for name, key in NATURAL_KEYS.items():
+        if name not in ds.tables:
+            continue
         frame = ds.tables[name]
         dup = frame[frame.duplicated(list(key), keep="first")]
         for i, row in dup.iterrows():

@@ -353,3 +353,66 @@ class Governance(SourcedRow):
     indicator: str
     """E.g. ``wgi_ps`` (political stability, -2.5..2.5) or ``wgi_scaled`` (0–10, 10 = worst)."""
     value: float
+
+
+@register("facility_phases")
+class FacilityPhase(SourcedRow):
+    """A facility's nameplate from a year on: one row per build phase, expansion or closure.
+
+    A facility with phases takes its nameplate path from them (in the facility's capacity unit);
+    ``facilities.capacity``, ``start_year`` and ``status`` then describe the latest phase only.
+    """
+
+    facility_id: Id
+    year: Year
+    """First year the phase's capacity is (or is planned to be) available."""
+    capacity: NonNegative
+    """Nameplate from ``year`` on, in the facility's ``capacity_unit`` (0 for a closure)."""
+    status: Literal["operating", "construction", "planned", "cancelled", "idle"]
+
+
+@register("facility_output")
+class FacilityOutput(SourcedRow):
+    """Reported (or estimated) actual output of a facility in a year, in its capacity unit."""
+
+    facility_id: Id
+    year: Year
+    output: NonNegative
+    basis: Literal["reported", "estimated", "fiscal_year"] = "reported"
+    """``fiscal_year``: a company year not equal to the calendar year (e.g. Lynas FY to June),
+    attributed to the calendar year in which it ends."""
+
+
+@register("benchmarks")
+class Benchmark(SourcedRow):
+    """A published aggregate the model's own result is validated against."""
+
+    metric: Literal[
+        "mine_output",
+        "stage_share",
+        "us_production",
+        "us_nir",
+        "facility_output",
+        "us_imports",
+    ]
+    element: str = "all"
+    """An element symbol, an element group (``all``, ``NdPr``, ``DyTb`` ...) or ``;``-list."""
+    stage: StageId | None = None
+    country: ISO3 | None = None
+    """Country (share or output of); for ``us_imports`` the exporter."""
+    facility_id: Id | None = None
+    year: Year
+    value: float
+    low: float | None = None
+    high: float | None = None
+    unit: str
+
+    @model_validator(mode="after")
+    def _range(self) -> Benchmark:
+        if self.low is not None and self.high is not None and self.low > self.high:
+            msg = "low is above high"
+            raise ValueError(msg)
+        if self.low is None or self.high is None:
+            msg = "a benchmark needs its tolerance range (low and high)"
+            raise ValueError(msg)
+        return self
