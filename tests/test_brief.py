@@ -19,7 +19,8 @@ from reeplan.store import RunStore
 from reeplan.workflows.run import RunOptions, run_analysis
 
 runner = CliRunner()
-SECTIONS = ["summary", "exposure", "disruptions", "finance", "portfolio", "sources"]
+SECTIONS = ["summary", "exposure", "disruptions", "finance", "portfolio", "validation",
+            "sources"]
 
 
 @pytest.fixture(scope="module")

@@ -9,10 +9,10 @@ import typer
 from typer.testing import CliRunner
 
 from reeplan.chain.model import build_chain
-from reeplan.cli_validate import register
+from reeplan.cli.validate import register
+from reeplan.indicators.validation import VALIDATION_COLUMNS, validation_table
 from reeplan.io.dataset import Dataset
 from reeplan.io.readers import load_dataset
-from reeplan.validation import VALIDATION_COLUMNS, validation_table
 
 runner = CliRunner()
 

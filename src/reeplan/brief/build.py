@@ -7,6 +7,7 @@ from reeplan.brief.sections.exposure import exposure_section, sources_section, s
 from reeplan.brief.sections.finance import finance_section
 from reeplan.brief.sections.portfolio import portfolio_section
 from reeplan.brief.sections.simulation import simulation_section
+from reeplan.brief.sections.validation import validation_section
 from reeplan.settings import Settings
 from reeplan.workflows.run import Analysis
 
@@ -26,5 +27,6 @@ def build_brief(an: Analysis, settings: Settings | None = None) -> RunResult:
         sections.append(finance_section(an.award_costs))
     if an.portfolio is not None:
         sections.append(portfolio_section(an.portfolio))
+    sections.append(validation_section(an.validation))
     sections.append(sources_section(an.dataset))
     return RunResult(sections, an.provenance, an.timings)

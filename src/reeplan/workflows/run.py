@@ -15,10 +15,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
 from reeplan.chain import ChainOptions, SupplyChain, build_chain
 from reeplan.indicators.summary import Summary, build_summary
+from reeplan.indicators.validation import validation_table
 from reeplan.io.dataset import Dataset
 from reeplan.optimize.inputs import PortfolioSpec
 from reeplan.settings import Settings
@@ -91,6 +93,8 @@ class Analysis:
     chain: SupplyChain
     summary: Summary
     exposure: ExposureResult
+    validation: pd.DataFrame
+    """The model's aggregates beside published ones (:func:`validation_table`)."""
     network: Network | None = None
     simulations: list[SimulationResult] = field(default_factory=list)
     scenario_assumptions: dict[str, list[str]] = field(default_factory=dict)
@@ -109,7 +113,8 @@ def run_analysis(ds: Dataset, options: RunOptions, progress: Progress | None = N
     ReeError
         On invalid data, scenarios or options (nothing is written).
     """
-    steps = ["summary", "chain", "exposure", *[s for s in STEPS if s not in options.skip]]
+    steps = ["summary", "chain", "validation", "exposure",
+             *[s for s in STEPS if s not in options.skip]]
     total = len(steps)
     timings: dict[str, float] = {}
 
@@ -123,9 +128,10 @@ def run_analysis(ds: Dataset, options: RunOptions, progress: Progress | None = N
 
     summary = timed("summary", lambda: build_summary(ds, options.year))
     chain = timed("chain", lambda: build_chain(ds, ChainOptions()))
+    checked = timed("validation", lambda: validation_table(ds, chain))
     expo = timed("exposure", lambda: exposure(ds, options.year, "all",
                                               chokepoints=options.chokepoints, chain=chain))
-    an = Analysis(options, ds, chain, summary, expo)
+    an = Analysis(options, ds, chain, summary, expo, checked)
     if "simulate" not in options.skip or "optimize" not in options.skip:
         scenarios = load_scenarios(list(options.scenarios), ds)
         an.scenario_assumptions = {sc.name: list(sc.assumptions) for sc in scenarios}

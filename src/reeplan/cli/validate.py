@@ -6,12 +6,21 @@ outside its tolerance (verdict ``warn``), so a CI job can run it on a dataset or
 
 from __future__ import annotations
 
-import json
 from typing import Annotated
 
 import typer
 
-from reeplan.cli_common import DataOpt, OverlayOpt, check_format, err, fail, load, out, rich_table
+from reeplan.cli.common import (
+    DataOpt,
+    OverlayOpt,
+    check_format,
+    err,
+    fail,
+    load,
+    out,
+    rich_table,
+    write_json,
+)
 from reeplan.errors import ReeError
 
 __all__ = ["register", "validate"]
@@ -30,18 +39,18 @@ def validate(
     """Compare world/China mine output, China's share per stage, US production and NIR,
     company-reported output and US magnet imports with published figures (benchmarks.csv)."""
     from reeplan.chain import build_chain
-    from reeplan.validation import validation_table
+    from reeplan.indicators.validation import validation_table
 
     try:
         check_format(fmt)
         ds = load(data, overlay)
         table = validation_table(ds, build_chain(ds))
     except ReeError as exc:
-        raise fail(exc) from exc
+        raise fail(exc) from None
     if fmt == "csv":
         typer.echo(table.to_csv(index=False), nl=False)
     elif fmt == "json":
-        typer.echo(json.dumps(table.to_dict(orient="records"), default=str, indent=1))
+        write_json(table)
     else:
         shown = table.drop(columns=["note"])
         out.print(rich_table(shown, "Validation: model vs published (verdict ok = inside \\[low, "

@@ -2,7 +2,7 @@
 
 :func:`validation_table` puts, for every benchmark row, the model's figure beside the published
 value and its tolerance range, with a verdict ``ok`` (inside ``[low, high]``) or ``warn``.
-Library only: the CLI (:mod:`reeplan.cli_validate`) and the brief format the table.
+Library only: the CLI (:mod:`reeplan.cli.validate`) and the brief format the table.
 """
 
 from __future__ import annotations
