@@ -12,8 +12,11 @@ the route's supply pools. Per quarter and group (``methods.md`` §5, ``dpa.md`` 
 4. each use draws its own commercial inventory, refilled from material left unallocated;
 5. National Defense Stockpile releases go to defense uses only: the release order follows the
    first shock (or an earlier defense shortfall) and material arrives after the release delay,
-   :math:`r = \min(\text{stock}, \text{defense deficit} \cdot a_t)`, with :math:`a_t` the share
-   of the quarter after the release date.
+   :math:`r = \min(\text{stock}, U_t, U^{pre}_t a_t)`, with :math:`U^{pre}_t` the defense deficit
+   before stocks, :math:`U_t` what is left of it after inventories and :math:`a_t` the share of
+   the quarter after the release date (the deficit is spread evenly over the quarter and
+   inventories cover its earliest part). Releases are not capped per quarter: the stockpile
+   lasts as long as its size allows.
 """
 
 from __future__ import annotations
@@ -193,8 +196,12 @@ def stocks(uses: Uses, demand: np.ndarray, short_pre: np.ndarray, spare: np.ndar
         short_no[t] = s
         first = np.where((s > _TOL) & dfn, np.minimum(first, float(t)), first)
         if release:
+            # the quarter's deficit is spread evenly and inventories cover its earliest part,
+            # so the stockpile can serve what is left of the deficit arising after the release
+            # date: min(s, s_pre * a_t). (Capping the *remainder* s by a_t, as before, left a
+            # sliver unmet in the first quarter whatever the stockpile's size.)
             avail = np.clip(t + 1.0 - (first + delay), 0.0, 1.0)
-            rel = np.minimum(stock, s * avail * dfn)
+            rel = np.minimum(stock, np.minimum(s, short_pre[t] * avail) * dfn)
             stock = stock - rel
             s = s - rel
             rel_out[t] = rel

@@ -111,7 +111,20 @@ def shock_arrays(net: Network, comp: Compiled, P: dict[str, np.ndarray], S: int,
         demand = demand * np.where(m_u[None, :, None], factor.T[:, None, :], 1.0)
     blended = [d if comp.deminimis[k] > 0 else None for k, d in enumerate(deny)]
     return {"deny": deny, "deny_mil": deny_mil, "keep": keep, "cap": cap, "demand": demand,
-            "blended": blended}
+            "blended": blended, "redirect": trapped_share(comp, deny, T, E, S)}
+
+
+def trapped_share(comp: Compiled, deny: list[np.ndarray], T: int, E: int, S: int
+                  ) -> np.ndarray | None:
+    """``[T, E, S]`` share of clean material bound for the controlling exporter's plants that its
+    direct controls trap there: the largest denial of the direct parts covering the element."""
+    rho = None
+    for part, c in zip(comp.parts, deny, strict=True):
+        if part.fdpr or part.elements is None:
+            continue
+        r = c[:, 0, :, 0][:, None, :] * part.elements[None, :, None]
+        rho = r if rho is None else np.maximum(rho, r)
+    return rho
 
 
 def run_batch(net: Network, comp: Compiled, P: dict[str, np.ndarray], S: int,
@@ -143,8 +156,8 @@ def run_batch(net: Network, comp: Compiled, P: dict[str, np.ndarray], S: int,
             rated[r] = (uses.esum(demand * dfn * in_route)) * dpa_on[:, None, None]
             rated[f"{r}_total"] = uses.esum(demand * in_route)
     phys = propagate(net, comp, S, sh["deny"], sh["keep"], sh["cap"], rated,  # type: ignore[arg-type]
-                     sh["blended"])  # type: ignore[arg-type]
-    del sh["keep"], sh["cap"], sh["deny"], sh["blended"]
+                     sh["blended"], sh["redirect"])  # type: ignore[arg-type]
+    del sh["keep"], sh["cap"], sh["deny"], sh["blended"], sh["redirect"]
     base = propagate(net, None, 1)
     mk = _market(net, comp, P, phys, base, demand, uses)
     deny_mil: np.ndarray = sh["deny_mil"]  # type: ignore[assignment]
@@ -163,14 +176,16 @@ def run_batch(net: Network, comp: Compiled, P: dict[str, np.ndarray], S: int,
     short, short_no, pre = (x.transpose(2, 0, 1) for x in
                             (res["short"], res["short_no_nds"], alloc["short"]))
     s0 = comp.first_shock
+    out_demand = demand.transpose(2, 0, 1)
     out = {
         "shortfall": short,
         "shortfall_no_nds": short_no,
-        "demand": demand.transpose(2, 0, 1),
+        "demand": out_demand,
         "price_ex": mk["price_ex"].transpose(2, 0, 1),
         "price_cn": mk["price_cn"].transpose(2, 0, 1),
         "tts": np.stack([calc_tts(short_no, pre, s0), calc_tts(short, pre, s0)], -1),
-        "ttr": np.stack([calc_ttr(short_no, s0), calc_ttr(short, s0)], -1),
+        "ttr": np.stack([calc_ttr(x, s0, out_demand, comp.ttr_materiality)
+                         for x in (short_no, short)], -1),
         "unmet": np.stack([short_no.sum(1), short.sum(1)], -1),
     }
     if diagnostics:

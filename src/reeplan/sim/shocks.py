@@ -43,6 +43,8 @@ class ControlPart:
     military_denied: bool
     end_elements: np.ndarray
     """``[E]`` elements the part covers at end use (for the military end-use denial)."""
+    elements: np.ndarray | None = None
+    """``[E]`` elements the part covers (for the market reallocation of allied output)."""
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,8 @@ class Compiled:
     nds_release: bool
     defense_substitution: bool
     provenance: dict[str, list[str]]
+    ttr_materiality: float = 0.01
+    """Unmet demand at or below this share of demand counts as recovered (TTR)."""
 
 
 def compile_scenario(sc: Scenario, net: Network, file: str = "<scenario>") -> Compiled:
@@ -157,7 +161,8 @@ def compile_scenario(sc: Scenario, net: Network, file: str = "<scenario>") -> Co
                 if is_fdpr and fdpr is not None and fdpr.lots == "blended":
                     blended[link].append((k, share * w[None]))
             parts.append(ControlPart(f"{key}{'.fdpr' if is_fdpr else ''}", start, ends[key],
-                                     is_fdpr, ctl.military_end_use == "denied", end_cov))
+                                     is_fdpr, ctl.military_end_use == "denied", end_cov,
+                                     els))
             deminimis.append(fdpr.deminimis_value_share if (is_fdpr and fdpr) else 0.0)
     cells = {link: _group(masks[link], net.share[link]) for link in net.share}
 
@@ -221,7 +226,7 @@ def compile_scenario(sc: Scenario, net: Network, file: str = "<scenario>") -> Co
                     x_nodes, tuple(outages), tuple(delays), tuple(shifts), params, starts, ends,
                     max(0.0, first) if first < _INF else 0.0, window, dpa.dx_share_of_defense,
                     np.asarray(nds, float), sc.stockpile.release,
-                    sc.market.defense_substitution, prov)
+                    sc.market.defense_substitution, prov, sc.ttr_materiality)
 
 
 def _elements(spec: str | list[str], net: Network) -> list[str]:
