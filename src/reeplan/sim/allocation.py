@@ -156,7 +156,7 @@ def allocate(uses: Uses, need: np.ndarray, pools: dict[str, np.ndarray], dpa_on:
 
 def stocks(uses: Uses, demand: np.ndarray, short_pre: np.ndarray, spare: np.ndarray,
            cover: np.ndarray, nds: np.ndarray, release: bool, delay_days: np.ndarray,
-           order_at: float = np.inf) -> dict[str, np.ndarray]:
+           order_at: float | np.ndarray = np.inf) -> dict[str, np.ndarray]:
     """Steps 4–5, quarter by quarter (the only loop: 64 quarters, every sample at once).
 
     Parameters
@@ -172,8 +172,8 @@ def stocks(uses: Uses, demand: np.ndarray, short_pre: np.ndarray, spare: np.ndar
     release, delay_days
         Whether releases are ordered, and the delay ``[S]`` from the order to the first release.
     order_at
-        Quarter index of the release order (the first shock); a defense shortfall before it
-        brings the order forward.
+        Quarter index of the release order (the first shock), a number or ``[S]``; a defense
+        shortfall before it brings the order forward.
     """
     T = short_pre.shape[0]
     inv = demand[0] * cover[None, :]
@@ -181,7 +181,7 @@ def stocks(uses: Uses, demand: np.ndarray, short_pre: np.ndarray, spare: np.ndar
     eu = uses.e
     stock = nds[eu] * dfn  # [U, S]: each defense use holds its element's stock
     delay = delay_days[None, :] / _DAYS_PER_QUARTER
-    first = np.full(inv.shape, float(order_at))
+    first = np.broadcast_to(np.asarray(order_at, float), inv.shape[-1:]) * np.ones(inv.shape)
     short = np.empty_like(short_pre)
     short_no = np.empty_like(short_pre)
     draw_out = np.zeros_like(short_pre)

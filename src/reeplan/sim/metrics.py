@@ -42,18 +42,23 @@ TTR_MATERIALITY = 0.01
 _TOL = 1e-9
 
 
-def _first_last(short: np.ndarray, s0: float, floor: np.ndarray | float = _TOL
+def _origin(s0: float | np.ndarray) -> np.ndarray:
+    """The origin as ``[S|1, 1]`` (a number, or one per sample)."""
+    return np.atleast_1d(np.asarray(s0, float))[:, None]
+
+
+def _first_last(short: np.ndarray, s0: float | np.ndarray, floor: np.ndarray | float = _TOL
                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     T = short.shape[1]
     t = np.arange(T)
-    hit = (short > floor) & (t >= np.floor(s0))[None, :, None]
+    hit = (short > floor) & (t[None, :] >= np.floor(_origin(s0)))[:, :, None]
     anyhit = hit.any(1)
     first = hit.argmax(1)
     last = T - 1 - hit[:, ::-1].argmax(1)
     return anyhit, first, last
 
 
-def calc_tts(short: np.ndarray, pre: np.ndarray, s0: float) -> np.ndarray:
+def calc_tts(short: np.ndarray, pre: np.ndarray, s0: float | np.ndarray) -> np.ndarray:
     """Time to survive in quarters, ``[S, U]`` from ``short``/``pre`` ``[S, T, U]``.
 
     Examples
@@ -70,11 +75,11 @@ def calc_tts(short: np.ndarray, pre: np.ndarray, s0: float) -> np.ndarray:
     p_at = np.take_along_axis(pre, first[:, None, :], 1)[:, 0]
     with np.errstate(invalid="ignore", divide="ignore"):
         frac = np.where(p_at > _TOL, 1.0 - s_at / np.where(p_at > _TOL, p_at, 1.0), 0.0)
-    tts = np.maximum(first + np.clip(frac, 0.0, 1.0) - s0, 0.0)
+    tts = np.maximum(first + np.clip(frac, 0.0, 1.0) - _origin(s0), 0.0)
     return np.where(anyhit, tts, np.inf)
 
 
-def calc_ttr(short: np.ndarray, s0: float, demand: np.ndarray | None = None,
+def calc_ttr(short: np.ndarray, s0: float | np.ndarray, demand: np.ndarray | None = None,
              materiality: float = TTR_MATERIALITY) -> np.ndarray:
     """Time to recover in quarters, ``[S, U]`` (``inf`` if still materially short in the last
     quarter).
@@ -85,7 +90,7 @@ def calc_ttr(short: np.ndarray, s0: float, demand: np.ndarray | None = None,
         Unmet demand and demand ``[S, T, U]`` (t per quarter); without ``demand`` any unmet
         quantity counts.
     s0
-        Quarter index of the first shock (the origin).
+        Quarter index of the first shock (the origin), a number or ``[S]``.
     materiality
         Unmet demand at or below this share of demand counts as recovered.
 
@@ -100,7 +105,7 @@ def calc_ttr(short: np.ndarray, s0: float, demand: np.ndarray | None = None,
     T = short.shape[1]
     floor = _TOL if demand is None else np.maximum(materiality * demand, _TOL)
     anyhit, _, last = _first_last(short, s0, floor)
-    ttr = np.where(last >= T - 1, np.inf, last + 1.0 - s0)
+    ttr = np.where(last >= T - 1, np.inf, last + 1.0 - _origin(s0))
     return np.where(anyhit, np.maximum(ttr, 0.0), 0.0)
 
 
@@ -120,7 +125,9 @@ def calc_percentiles(x: np.ndarray, axis: int = 0, q: tuple[int, ...] = PERCENTI
     big = np.nanmax(np.abs(np.where(finite, x, 0.0))) * 10 + 1e6 if x.size else 1e6
     filled = np.where(finite, x, big)
     p = np.percentile(filled, q, axis=axis)
-    return np.where(p >= big * 0.5, np.inf, p)
+    upper = np.percentile(filled, q, axis=axis, method="higher")
+    # interpolating between a finite value and inf is inf (not a multiple of the filler)
+    return np.where(upper >= big * 0.5, np.inf, p)
 
 
 def use_frame(elements: list[str], sectors: list[str], uses: np.ndarray) -> pd.DataFrame:

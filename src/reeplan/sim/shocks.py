@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -83,6 +84,9 @@ class Compiled:
     provenance: dict[str, list[str]]
     ttr_materiality: float = 0.01
     """Unmet demand at or below this share of demand counts as recovered (TTR)."""
+    sampler: Any = None
+    """Generated scenarios: ``sampler(seed, block, n)`` returns per-sample shock paths that
+    :func:`draw` adds to the parameters (:class:`reeplan.sim.threat_draws.ThreatSampler`)."""
 
 
 def compile_scenario(sc: Scenario, net: Network, file: str = "<scenario>") -> Compiled:
@@ -299,5 +303,7 @@ def draw(comp: Compiled, seed: int, block: int, n: int) -> dict[str, np.ndarray]
             base = key.removesuffix(".probability")
             u = _stream(seed, block, f"{base}.occurs").random(n)
             out[f"{base}.occurs"] = (u < out[key]).astype(float)
+    if comp.sampler is not None:
+        out.update(comp.sampler(seed, block, n))
     return out
 
