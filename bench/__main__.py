@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHES = ["bench.sim_bench", "bench.opt_bench", "bench.run_bench"]
+BENCHES = ["bench.sim_bench", "bench.sim_threats_bench", "bench.opt_bench", "bench.run_bench"]
 
 
 def main() -> None:

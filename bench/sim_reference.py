@@ -169,7 +169,41 @@ def _physical(net, comp, t, e, deny, keep, cap, demand, uses, mag_route, is_def,
                         per_origin_cut[o][d] += cut
                         if origins[o] == cn_c:
                             denied += cut
-        return [max(x, 0.0) for x in inA], [max(x, 0.0) for x in inC], per_origin_cut
+        inA, inC = [max(x, 0.0) for x in inA], [max(x, 0.0) for x in inC]
+        if comp is not None and link in dict(PROCESS):
+            reallocate(link, C, inA, inC)
+        return inA, inC, per_origin_cut
+
+    def reallocate(link, C, inA, inC):
+        """Trapped clean material bound for the exporter's plants goes to the other plants,
+        pro rata to their lost purchases (up to pre-shock purchases and capacity)."""
+        up, stage = link.split(">")
+        rho = 0.0
+        for k, part in enumerate(comp.parts):
+            if not part.fdpr and part.elements is not None and part.elements[e]:
+                rho = max(rho, deny[k][t])
+        xo, xd = comp.x_nodes[up], comp.x_nodes[stage]
+        if rho <= 0.0 or not any(xd):
+            return
+        f = net.share[link][t, e]
+        n_o, D = f.shape
+        cx = [sum(C[o] * f[o, d] for o in range(n_o) if not xo[o]) if xd[d] else 0.0
+              for d in range(D)]
+        pool = rho * sum(cx)
+        room = [0.0] * D
+        for d in range(D):
+            if not xd[d]:
+                base_in = sum(float(net.output[up][t, e, o]) * f[o, d] for o in range(n_o))
+                claim = min(base_in, cap(stage, t, e, d) / net.yields[stage])
+                room[d] = max(claim - inA[d] - inC[d], 0.0)
+        moved = min(pool, sum(room))
+        if moved <= 0.0:
+            return
+        for d in range(D):
+            if xd[d]:
+                inC[d] = max(inC[d] - cx[d] * rho * moved / pool, 0.0)
+            else:
+                inC[d] += room[d] * moved / sum(room)
 
     def divert(link, A, C, u_up, u_dn, want, inA, inC, end_use=False):
         up = link.split(">")[0]
@@ -371,6 +405,7 @@ def _allocate_and_stock(net, comp, p, phys, market, demand, uses, mag_route, is_
                 pre[u] = max(rem[u] - served[u], 0.0)
             spare[e, mag] = max(x_mil - sum(g1.values()) + free - sum(g2.values())
                                 + dom - sum(served.values()), 0.0)
+        pre0 = list(pre)
         for u in range(U):
             draw = min(inv[u], pre[u])
             inv[u] -= draw
@@ -387,7 +422,7 @@ def _allocate_and_stock(net, comp, p, phys, market, demand, uses, mag_route, is_
                     first[u] = min(first[u], float(t))
                 if comp.nds_release:
                     avail = min(max(t + 1.0 - (first[u] + delay), 0.0), 1.0)
-                    rel = min(nds[u], s * avail)
+                    rel = min(nds[u], s, pre0[u] * avail)
                     nds[u] -= rel
                     s -= rel
             short[t, u] = max(s, 0.0)

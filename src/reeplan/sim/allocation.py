@@ -12,8 +12,11 @@ the route's supply pools. Per quarter and group (``methods.md`` §5, ``dpa.md`` 
 4. each use draws its own commercial inventory, refilled from material left unallocated;
 5. National Defense Stockpile releases go to defense uses only: the release order follows the
    first shock (or an earlier defense shortfall) and material arrives after the release delay,
-   :math:`r = \min(\text{stock}, \text{defense deficit} \cdot a_t)`, with :math:`a_t` the share
-   of the quarter after the release date.
+   :math:`r = \min(\text{stock}, U_t, U^{pre}_t a_t)`, with :math:`U^{pre}_t` the defense deficit
+   before stocks, :math:`U_t` what is left of it after inventories and :math:`a_t` the share of
+   the quarter after the release date (the deficit is spread evenly over the quarter and
+   inventories cover its earliest part). Releases are not capped per quarter: the stockpile
+   lasts as long as its size allows.
 """
 
 from __future__ import annotations
@@ -153,7 +156,7 @@ def allocate(uses: Uses, need: np.ndarray, pools: dict[str, np.ndarray], dpa_on:
 
 def stocks(uses: Uses, demand: np.ndarray, short_pre: np.ndarray, spare: np.ndarray,
            cover: np.ndarray, nds: np.ndarray, release: bool, delay_days: np.ndarray,
-           order_at: float = np.inf) -> dict[str, np.ndarray]:
+           order_at: float | np.ndarray = np.inf) -> dict[str, np.ndarray]:
     """Steps 4–5, quarter by quarter (the only loop: 64 quarters, every sample at once).
 
     Parameters
@@ -169,8 +172,8 @@ def stocks(uses: Uses, demand: np.ndarray, short_pre: np.ndarray, spare: np.ndar
     release, delay_days
         Whether releases are ordered, and the delay ``[S]`` from the order to the first release.
     order_at
-        Quarter index of the release order (the first shock); a defense shortfall before it
-        brings the order forward.
+        Quarter index of the release order (the first shock), a number or ``[S]``; a defense
+        shortfall before it brings the order forward.
     """
     T = short_pre.shape[0]
     inv = demand[0] * cover[None, :]
@@ -178,7 +181,7 @@ def stocks(uses: Uses, demand: np.ndarray, short_pre: np.ndarray, spare: np.ndar
     eu = uses.e
     stock = nds[eu] * dfn  # [U, S]: each defense use holds its element's stock
     delay = delay_days[None, :] / _DAYS_PER_QUARTER
-    first = np.full(inv.shape, float(order_at))
+    first = np.broadcast_to(np.asarray(order_at, float), inv.shape[-1:]) * np.ones(inv.shape)
     short = np.empty_like(short_pre)
     short_no = np.empty_like(short_pre)
     draw_out = np.zeros_like(short_pre)
@@ -193,8 +196,12 @@ def stocks(uses: Uses, demand: np.ndarray, short_pre: np.ndarray, spare: np.ndar
         short_no[t] = s
         first = np.where((s > _TOL) & dfn, np.minimum(first, float(t)), first)
         if release:
+            # the quarter's deficit is spread evenly and inventories cover its earliest part,
+            # so the stockpile can serve what is left of the deficit arising after the release
+            # date: min(s, s_pre * a_t). (Capping the *remainder* s by a_t, as before, left a
+            # sliver unmet in the first quarter whatever the stockpile's size.)
             avail = np.clip(t + 1.0 - (first + delay), 0.0, 1.0)
-            rel = np.minimum(stock, s * avail * dfn)
+            rel = np.minimum(stock, np.minimum(s, short_pre[t] * avail) * dfn)
             stock = stock - rel
             s = s - rel
             rel_out[t] = rel

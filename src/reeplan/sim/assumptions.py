@@ -39,7 +39,16 @@ ASSUMPTIONS: dict[str, str] = {
     "asm_sim_quarters": "Annual chain quantities are spread evenly over the four quarters of "
     "each year; capacity added in a year is available from its first quarter.",
     "asm_sim_routing": "Shocked flows keep the base chain's routing shares; denied material "
-    "stays with the exporter (no re-routing beyond market response and DPA flow-down).",
+    "stays with the exporter (no re-routing beyond market response, the reallocation of "
+    "allied output and DPA flow-down).",
+    "asm_sim_allied_reallocation": "Under a control, the clean (non-adversary) output that "
+    "non-controlling origins would have sold to the controlling exporter's plants, in the "
+    "share the control traps there, goes to non-controlling plants pro rata to their lost "
+    "purchases (up to their pre-shock purchases and capacity): ex-China buyers outbid a market "
+    "whose output cannot leave. Foreign plants are not bound by DPAS (dpa.md §1.4).",
+    "asm_sim_ttr_materiality": "Time to recover ends with the last quarter in which unmet "
+    "demand exceeds 1 % of the use's demand (no sourced threshold; of the order of the "
+    "forecast sensitivity of the NDS requirements model, about 5 %, dpa.md §5.3).",
     "asm_sim_fdpr_lots": "Foreign-product rule: third-country output is covered in proportion "
     "to its adversary-origin content (segregated lots); blended lots cover all output once "
     "the content share reaches the de minimis threshold.",

@@ -71,39 +71,49 @@ def _end(comp: Compiled, key: str, P: dict[str, np.ndarray], S: int) -> np.ndarr
 
 def shock_arrays(net: Network, comp: Compiled, P: dict[str, np.ndarray], S: int,
                  uses: Uses) -> dict[str, object]:
-    """Per-sample activity of every shock, outage keep shares, delayed capacities, demand."""
+    """Per-sample activity of every shock, outage keep shares, delayed capacities, demand.
+
+    Generated scenarios (:mod:`reeplan.sim.threats`) may give per-sample paths instead of
+    timed shocks: ``<part>.deny`` and ``<part>.mil`` ``[S, T]`` (denial share and military
+    end-use denial of a control part), ``<outage>.loss`` ``[S, T]`` (share of output lost),
+    ``<delay>.start`` ``[S]`` (quarter from which capacity additions slip), and
+    ``demand_growth_shift.<sector>`` ``[S]`` (added to that sector's growth).
+    """
     T, E = net.n_quarters, len(net.elements)
     deny, deny_mil = [], np.zeros((T, E, S))
     for part in comp.parts:
         key = part.key.removesuffix(".fdpr")
-        end = _end(comp, key, P, S)
-        occ = P[f"{key}.occurs"]
-        delay = P[f"{key}.licence_delay_days"] / _DAYS_PER_QUARTER
-        win = timing(np.full(S, part.start), end, T, occ)
-        after = timing(part.start + delay, end, T, occ)
-        c = np.clip(win - P[f"{key}.approval_rate"][:, None] * after, 0.0, 1.0)
+        if f"{part.key}.deny" in P:
+            c, win = P[f"{part.key}.deny"], P.get(f"{part.key}.mil")
+        else:
+            end = _end(comp, key, P, S)
+            occ = P[f"{key}.occurs"]
+            delay = P[f"{key}.licence_delay_days"] / _DAYS_PER_QUARTER
+            win = timing(np.full(S, part.start), end, T, occ)
+            after = timing(part.start + delay, end, T, occ)
+            c = np.clip(win - P[f"{key}.approval_rate"][:, None] * after, 0.0, 1.0)
         deny.append(c.T[:, None, :, None])
-        if part.military_denied:
+        if part.military_denied and win is not None:
             deny_mil = np.maximum(deny_mil, win.T[:, None, :] * part.end_elements[None, :, None])
     keep: dict[str, np.ndarray] = {}
     for key, stage, mask in comp.outages:
-        win = timing(np.full(S, comp.starts[key]), _end(comp, key, P, S), T, P[f"{key}.occurs"])
-        loss = (P[f"{key}.fraction"][:, None] * win).T[:, None, :, None] * mask[None, :, None, :]
+        if f"{key}.loss" in P:
+            lost = P[f"{key}.loss"]
+        else:
+            win = timing(np.full(S, comp.starts[key]), _end(comp, key, P, S), T,
+                         P[f"{key}.occurs"])
+            lost = P[f"{key}.fraction"][:, None] * win
+        loss = lost.T[:, None, :, None] * mask[None, :, None, :]
         keep[stage] = keep.get(stage, 1.0) * (1.0 - loss)
-    cap: dict[str, np.ndarray] = {}
-    shift: dict[str, np.ndarray] = {}
-    for key, stage, mask in comp.delays:
-        q = 4.0 * P[f"{key}.delay_years"] * P[f"{key}.occurs"]
-        shift[stage] = np.maximum(shift.get(stage, 0.0), q[:, None] * mask[None, :])
-    for stage, sh in shift.items():
-        ti = np.clip(np.arange(T)[None, :, None] - np.rint(sh)[:, None, :], 0, T - 1).astype(int)
-        base = net.capacity[stage].transpose(0, 2, 1)  # [T, N, E]
-        n = np.arange(base.shape[1])[None, None, :]
-        cap[stage] = np.minimum(base[ti, n].transpose(1, 3, 0, 2),
-                                net.capacity[stage][:, :, None, :])
+    cap = _delayed_capacity(net, comp, P, S)
     years = np.arange(T) // 4
     growth = (1.0 + P["demand_growth_shift"][None, :]) ** years[:, None]  # [T, S]
     demand = net.demand[:, uses.e, uses.k][:, :, None] * growth[:, None, :]  # [T, U, S]
+    for k, sector in enumerate(net.sectors):
+        g = P.get(f"demand_growth_shift.{sector}")
+        if g is not None and (uses.k == k).any():
+            f = (1.0 + g[None, :]) ** years[:, None]  # [T, S]
+            demand[:, uses.k == k] *= f[:, None, :]
     for key, mask in comp.shifts:
         win = timing(np.full(S, comp.starts[key]), _end(comp, key, P, S), T, P[f"{key}.occurs"])
         factor = 1.0 + (P[f"{key}.factor"][:, None] - 1.0) * win  # [S, T]
@@ -111,7 +121,49 @@ def shock_arrays(net: Network, comp: Compiled, P: dict[str, np.ndarray], S: int,
         demand = demand * np.where(m_u[None, :, None], factor.T[:, None, :], 1.0)
     blended = [d if comp.deminimis[k] > 0 else None for k, d in enumerate(deny)]
     return {"deny": deny, "deny_mil": deny_mil, "keep": keep, "cap": cap, "demand": demand,
-            "blended": blended}
+            "blended": blended, "redirect": trapped_share(comp, deny, T, E, S)}
+
+
+def trapped_share(comp: Compiled, deny: list[np.ndarray], T: int, E: int, S: int
+                  ) -> np.ndarray | None:
+    """``[T, E, S]`` share of clean material bound for the controlling exporter's plants that its
+    direct controls trap there: the largest denial of the direct parts covering the element."""
+    rho = None
+    for part, c in zip(comp.parts, deny, strict=True):
+        if part.fdpr or part.elements is None:
+            continue
+        r = c[:, 0, :, 0][:, None, :] * part.elements[None, :, None]
+        rho = r if rho is None else np.maximum(rho, r)
+    return rho
+
+
+def _delayed_capacity(net: Network, comp: Compiled, P: dict[str, np.ndarray], S: int
+                      ) -> dict[str, np.ndarray]:
+    """Stage -> capacity ``[T, E, S, N]`` after project delays: capacity at quarter t is the base
+    capacity at ``t - shift`` (from the delay's start ``s`` on when it has one: the capacity of
+    ``max(s, t - shift)``), never above the base."""
+    T = net.n_quarters
+    cap: dict[str, np.ndarray] = {}
+    shift: dict[str, np.ndarray] = {}
+    start: dict[str, np.ndarray] = {}
+    for key, stage, mask in comp.delays:
+        q = 4.0 * P[f"{key}.delay_years"] * P[f"{key}.occurs"]
+        shift[stage] = np.maximum(shift.get(stage, 0.0), q[:, None] * mask[None, :])
+        s0 = P.get(f"{key}.start")
+        if s0 is not None:
+            start[stage] = np.minimum(start.get(stage, np.inf), s0)
+    for stage, sh in shift.items():
+        t = np.arange(T)[None, :, None]
+        ti = t - np.rint(sh)[:, None, :]  # [S, T, N]
+        if stage in start:
+            s0 = np.ceil(start[stage])[:, None, None]
+            ti = np.where(t < s0, t, np.maximum(ti, s0))
+        ti = np.clip(ti, 0, T - 1).astype(int)
+        base = net.capacity[stage].transpose(0, 2, 1)  # [T, N, E]
+        n = np.arange(base.shape[1])[None, None, :]
+        cap[stage] = np.minimum(base[ti, n].transpose(1, 3, 0, 2),
+                                net.capacity[stage][:, :, None, :])
+    return cap
 
 
 def run_batch(net: Network, comp: Compiled, P: dict[str, np.ndarray], S: int,
@@ -143,8 +195,8 @@ def run_batch(net: Network, comp: Compiled, P: dict[str, np.ndarray], S: int,
             rated[r] = (uses.esum(demand * dfn * in_route)) * dpa_on[:, None, None]
             rated[f"{r}_total"] = uses.esum(demand * in_route)
     phys = propagate(net, comp, S, sh["deny"], sh["keep"], sh["cap"], rated,  # type: ignore[arg-type]
-                     sh["blended"])  # type: ignore[arg-type]
-    del sh["keep"], sh["cap"], sh["deny"], sh["blended"]
+                     sh["blended"], sh["redirect"])  # type: ignore[arg-type]
+    del sh["keep"], sh["cap"], sh["deny"], sh["blended"], sh["redirect"]
     base = propagate(net, None, 1)
     mk = _market(net, comp, P, phys, base, demand, uses)
     deny_mil: np.ndarray = sh["deny_mil"]  # type: ignore[assignment]
@@ -157,22 +209,26 @@ def run_batch(net: Network, comp: Compiled, P: dict[str, np.ndarray], S: int,
     }
     alloc = allocate(uses, mk["demand_after"], pools, dpa_on, comp.dx_share)
     nds = comp.nds[:, None] * P["stockpile.acquired_fraction"][None, :]
+    s0 = P.get("first_shock", comp.first_shock)  # per sample for generated scenarios
+    order = s0 if comp.parts or comp.outages or comp.delays else np.inf
     res = stocks(uses, demand, alloc["short"], alloc["spare"], P["inventory.cover_quarters"],
-                 nds, comp.nds_release, P["stockpile.release_delay_days"],
-                 comp.first_shock if comp.parts or comp.outages or comp.delays else np.inf)
+                 nds, comp.nds_release, P["stockpile.release_delay_days"], order)
     short, short_no, pre = (x.transpose(2, 0, 1) for x in
                             (res["short"], res["short_no_nds"], alloc["short"]))
-    s0 = comp.first_shock
+    out_demand = demand.transpose(2, 0, 1)
     out = {
         "shortfall": short,
         "shortfall_no_nds": short_no,
-        "demand": demand.transpose(2, 0, 1),
+        "demand": out_demand,
         "price_ex": mk["price_ex"].transpose(2, 0, 1),
         "price_cn": mk["price_cn"].transpose(2, 0, 1),
         "tts": np.stack([calc_tts(short_no, pre, s0), calc_tts(short, pre, s0)], -1),
-        "ttr": np.stack([calc_ttr(short_no, s0), calc_ttr(short, s0)], -1),
+        "ttr": np.stack([calc_ttr(x, s0, out_demand, comp.ttr_materiality)
+                         for x in (short_no, short)], -1),
         "unmet": np.stack([short_no.sum(1), short.sum(1)], -1),
     }
+    if "first_shock" in P:
+        out["first_shock"] = np.asarray(s0, float)
     if diagnostics:
         us = sum(phys.dom[r] + phys.imp[r] + phys.imp_x[r] for r in ROUTES)
         by_el = {"nds_release": res["nds"], "inventory_draw": res["draw"]}

@@ -27,6 +27,9 @@ from reeplan.errors import InfeasibleError
 
 __all__ = ["LPNetwork", "LPNode", "calc_ttr_lp", "calc_tts_lp"]
 
+_T_CAP = 1e7
+"""Bound on t (periods) used to confirm that a TTS program is unbounded (TTS = ∞)."""
+
 
 @dataclass(frozen=True)
 class LPNode:
@@ -119,6 +122,9 @@ def calc_tts_lp(net: LPNetwork, disrupted: set[str] | frozenset[str]) -> float:
     ...     (("us", "defense"), ("cn", "defense")), {("magnet", "defense"): 1.0})
     >>> round(calc_tts_lp(net, {"cn"}), 4)
     2.2857
+
+    Returns ``inf`` when the surviving capacity meets demand forever (the program is unbounded;
+    HiGHS may report this as infeasible after presolve, but t = 0 is always feasible).
     """
     _, _, A, b, ends, c, bounds = _build(net, set(disrupted), None)
     rows, rhs = [A], [b]
@@ -130,10 +136,18 @@ def calc_tts_lp(net: LPNetwork, disrupted: set[str] | frozenset[str]) -> float:
         rhs.append(np.array([net.nodes[j].inventory]))
     c = c.copy()
     c[-1] = -1.0
-    res = linprog(c, A_ub=np.vstack(rows), b_ub=np.concatenate(rhs), bounds=bounds,
-                  method="highs")
+    A_ub, b_ub = np.vstack(rows), np.concatenate(rhs)
+    res = linprog(c, A_ub=A_ub, b_ub=b_ub, bounds=bounds, method="highs")
     if res.status == 3:
         return math.inf
+    if res.status == 2:
+        # t = 0 with no production is always feasible (every right-hand side is >= 0), so
+        # "infeasible" is HiGHS's presolve answer for an unbounded t: surviving capacity meets
+        # demand forever. Confirm on the bounded problem t <= _T_CAP.
+        capped = [*bounds[:-1], (0.0, _T_CAP)]
+        res = linprog(c, A_ub=A_ub, b_ub=b_ub, bounds=capped, method="highs")
+        if res.status == 0 and res.x[-1] >= _T_CAP * (1.0 - 1e-9):
+            return math.inf
     if res.status != 0:
         raise InfeasibleError(f"TTS linear program failed: {res.message}", ["tts"])
     return float(res.x[-1])

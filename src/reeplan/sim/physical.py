@@ -13,6 +13,28 @@ with :math:`\bar K` the (possibly delayed) capacity; a node of a controlling exp
 A, others keep their input's A share. The sums over origins are batched matrix products over
 ``[T, E]`` with the samples as matrix rows — no Python loop over samples.
 
+**Market allocation of allied output under a control** (asm_sim_allied_reallocation). Routing
+shares are fixed, so without a rule the clean output of non-controlling origins (Lynas oxide,
+US oxide) keeps flowing into the controlling exporter's plants, where it becomes adversary
+material that the control then holds in the country, while allied plants that lost the
+exporter's material stand idle. Ex-China buyers outbid the controlling exporter's plants for it
+(the ex-China price rises, China's domestic price falls), so on each processing link the share
+:math:`\rho` of clean material bound for the exporter's plants that the control traps
+(:math:`\rho` = the largest denial share of the direct controls covering the element) goes
+instead to non-controlling plants, **pro rata to their lost purchases**: a plant's claim is its
+pre-shock purchases on the link (capped by its capacity) less what still reaches it,
+
+.. math::
+    P = \rho \sum_{o \notin X} \sum_{d \in X} C_o f^l_{od},\qquad
+    g_d = \text{room}_d \min\Bigl(1, \frac{P}{\sum_{d' \notin X} \text{room}_{d'}}\Bigr),\qquad
+    \text{room}_d = \max\bigl(0, \min(\bar F_d, \bar K_d / \eta_k) - I_d\bigr)
+
+(:math:`\bar F_d` the plant's pre-shock input). Buyers never get more than they bought before
+the shock: growth beyond that is the market ramp-up of :mod:`reeplan.sim.engine`. At end use,
+allied magnets and oxides keep going to the US and the rest of the world in their pre-shock
+shares (pro rata to pre-shock purchases). DPA Title I does not enter: DPAS binds suppliers
+subject to US jurisdiction only (``dpa.md`` §1.4 item 6), so foreign plants sell by the market.
+
 DPA Title I flow-down: where the US plant of a stage receives less than the rated (DX + DO)
 requirement carried back through the yields, US-origin upstream output that is unallocated or
 exported on the same link is diverted to it, within its spare capacity. It only reorders US
@@ -56,7 +78,8 @@ class Physical:
 def propagate(net: Network, comp: Compiled | None, S: int, q: list[np.ndarray] | None = None,
               keep: dict[str, np.ndarray] | None = None, cap: dict[str, np.ndarray] | None = None,
               rated: dict[str, np.ndarray] | None = None,
-              blended_c: list[np.ndarray] | None = None) -> Physical:
+              blended_c: list[np.ndarray] | None = None,
+              redirect: np.ndarray | None = None) -> Physical:
     """Propagate surviving output from the mines to end use.
 
     Parameters
@@ -76,6 +99,9 @@ def propagate(net: Network, comp: Compiled | None, S: int, q: list[np.ndarray] |
         ``"<route>_total"`` -> all US demand of the route.
     blended_c
         Per part, the denial applied to C material of origins over the de minimis threshold.
+    redirect
+        ``[T, E, S]`` share :math:`\rho` of clean material bound for the controlling exporter's
+        plants that the market sends to non-controlling plants instead (``None``: none).
     """
     T, E = net.n_quarters, len(net.elements)
     keep = keep or {}
@@ -118,8 +144,11 @@ def propagate(net: Network, comp: Compiled | None, S: int, q: list[np.ndarray] |
                     inC -= blended_c[k] * _over_threshold(A, C, comp.deminimis[k]) @ G
         np.maximum(inA, 0.0, out=inA)
         np.maximum(inC, 0.0, out=inC)
+        if redirect is not None and comp is not None and link in claims:
+            _reallocate(link, C, inA, inC, comp, net, redirect, claims[link])
         return inA, inC
 
+    claims = {} if redirect is None or comp is None else _claims(net, comp, cap)
     for link, stage in PROCESS:
         up = link.split(">")[0]
         A, C = out[up]
@@ -202,6 +231,44 @@ def propagate(net: Network, comp: Compiled | None, S: int, q: list[np.ndarray] |
             home += (A[..., i_cn] + C[..., i_cn]) * f[:, :, None, i_cn, j_row] * (1.0 - xi)
     return Physical(dom, imp, imp_x, np.maximum(row - home, 0.0), home, denied_cn, world,
                     diverted)
+
+
+def _claims(net: Network, comp: Compiled, cap: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Processing link -> ``[T, E, S|1, D]`` most each non-controlling plant may buy: its
+    pre-shock input capped by its (possibly delayed) capacity over the yield; 0 for the
+    controlling exporter's plants. Only links where clean origins ship to such plants."""
+    out = {}
+    for link, stage in PROCESS:
+        up = link.split(">")[0]
+        xo, xd = comp.x_nodes[up], comp.x_nodes[stage]
+        f = net.share[link]
+        if not xd.any() or not (f[:, :, ~xo][..., xd] > 0).any():
+            continue
+        base_in = np.einsum("teo,teod->ted", net.output[up], f)[:, :, None, :]
+        k = cap[stage] if stage in cap else net.capacity[stage][:, :, None, :]
+        out[link] = np.minimum(base_in, k / net.yields[stage]) * ~xd
+    return out
+
+
+def _reallocate(link: str, C: np.ndarray, inA: np.ndarray, inC: np.ndarray, comp: Compiled,
+                net: Network, rho: np.ndarray, claim: np.ndarray) -> None:
+    """Send the trapped share ``rho`` of clean material bound for the controlling exporter's
+    plants to non-controlling plants, pro rata to their lost purchases (in place on ``inC``)."""
+    up, stage = link.split(">")
+    xo, xd = comp.x_nodes[up], comp.x_nodes[stage]
+    if not rho.any():
+        return
+    fx = net.share[link][:, :, ~xo][..., xd]  # [T, E, O', Dx]
+    cx = C[..., ~xo] @ fx  # clean inflow of the exporter's plants [T, E, S, Dx]
+    pool = rho * cx.sum(-1)
+    room = np.maximum(claim - (inA + inC), 0.0)
+    total = room.sum(-1)
+    moved = np.minimum(pool, total)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        f_in = np.where(total > 0, moved / np.where(total > 0, total, 1.0), 0.0)
+        f_out = np.where(pool > 0, moved / np.where(pool > 0, pool, 1.0), 0.0)
+    inC += room * f_in[..., None]
+    inC[..., xd] = np.maximum(inC[..., xd] - cx * (f_out * rho)[..., None], 0.0)
 
 
 def _union(qs: list[np.ndarray]) -> np.ndarray:

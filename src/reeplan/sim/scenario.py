@@ -317,6 +317,9 @@ class Scenario(_Model):
     dpa: Dpa = Field(default_factory=Dpa)
     assumptions: list[str] = Field(default_factory=list)
     """Scenario-specific labelled assumptions, in words."""
+    ttr_materiality: float = Field(0.01, ge=0, lt=1, allow_inf_nan=False)
+    """Time to recover: unmet demand at or below this share of a use's demand counts as
+    recovered (asm_sim_ttr_materiality)."""
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Scenario:

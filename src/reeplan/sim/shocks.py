@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -43,6 +44,8 @@ class ControlPart:
     military_denied: bool
     end_elements: np.ndarray
     """``[E]`` elements the part covers at end use (for the military end-use denial)."""
+    elements: np.ndarray | None = None
+    """``[E]`` elements the part covers (for the market reallocation of allied output)."""
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,11 @@ class Compiled:
     nds_release: bool
     defense_substitution: bool
     provenance: dict[str, list[str]]
+    ttr_materiality: float = 0.01
+    """Unmet demand at or below this share of demand counts as recovered (TTR)."""
+    sampler: Any = None
+    """Generated scenarios: ``sampler(seed, block, n)`` returns per-sample shock paths that
+    :func:`draw` adds to the parameters (:class:`reeplan.sim.threat_draws.ThreatSampler`)."""
 
 
 def compile_scenario(sc: Scenario, net: Network, file: str = "<scenario>") -> Compiled:
@@ -157,7 +165,8 @@ def compile_scenario(sc: Scenario, net: Network, file: str = "<scenario>") -> Co
                 if is_fdpr and fdpr is not None and fdpr.lots == "blended":
                     blended[link].append((k, share * w[None]))
             parts.append(ControlPart(f"{key}{'.fdpr' if is_fdpr else ''}", start, ends[key],
-                                     is_fdpr, ctl.military_end_use == "denied", end_cov))
+                                     is_fdpr, ctl.military_end_use == "denied", end_cov,
+                                     els))
             deminimis.append(fdpr.deminimis_value_share if (is_fdpr and fdpr) else 0.0)
     cells = {link: _group(masks[link], net.share[link]) for link in net.share}
 
@@ -221,7 +230,7 @@ def compile_scenario(sc: Scenario, net: Network, file: str = "<scenario>") -> Co
                     x_nodes, tuple(outages), tuple(delays), tuple(shifts), params, starts, ends,
                     max(0.0, first) if first < _INF else 0.0, window, dpa.dx_share_of_defense,
                     np.asarray(nds, float), sc.stockpile.release,
-                    sc.market.defense_substitution, prov)
+                    sc.market.defense_substitution, prov, sc.ttr_materiality)
 
 
 def _elements(spec: str | list[str], net: Network) -> list[str]:
@@ -294,5 +303,7 @@ def draw(comp: Compiled, seed: int, block: int, n: int) -> dict[str, np.ndarray]
             base = key.removesuffix(".probability")
             u = _stream(seed, block, f"{base}.occurs").random(n)
             out[f"{base}.occurs"] = (u < out[key]).astype(float)
+    if comp.sampler is not None:
+        out.update(comp.sampler(seed, block, n))
     return out
 
