@@ -136,7 +136,7 @@ def test_sampler_is_vectorised_and_picklable(model, bundled_net) -> None:
 
 
 def test_threats_show_cli() -> None:
-    from reeplan.cli_threats import register
+    from reeplan.cli.threats import register
 
     app = typer.Typer()
 

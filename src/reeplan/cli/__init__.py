@@ -10,7 +10,17 @@ from __future__ import annotations
 
 import typer
 
-from reeplan.cli import data, exposure, finance, optimize, run, runs, simulate, validate
+from reeplan.cli import (
+    data,
+    exposure,
+    finance,
+    optimize,
+    run,
+    runs,
+    simulate,
+    threats,
+    validate,
+)
 
 __all__ = ["app", "main"]
 
@@ -21,7 +31,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-for _module in (data, exposure, validate, run, finance, simulate, optimize, runs):
+for _module in (data, exposure, validate, run, finance, simulate, threats, optimize, runs):
     _module.register(app)
 
 

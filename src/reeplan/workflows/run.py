@@ -134,7 +134,8 @@ def run_analysis(ds: Dataset, options: RunOptions, progress: Progress | None = N
     an = Analysis(options, ds, chain, summary, expo, checked)
     if "simulate" not in options.skip or "optimize" not in options.skip:
         scenarios = load_scenarios(list(options.scenarios), ds)
-        an.scenario_assumptions = {sc.name: list(sc.assumptions) for sc in scenarios}
+        an.scenario_assumptions = {sc.name: list(getattr(sc, "assumptions", []))
+                                   for sc in scenarios}
 
         def run_sims() -> list[SimulationResult]:
             an.network = build_sim_network(ds)

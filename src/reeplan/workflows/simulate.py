@@ -20,9 +20,15 @@ from reeplan.sim.network import Network, build_network
 from reeplan.sim.presets import list_presets
 from reeplan.sim.runner import SimulationResult, run_simulation
 from reeplan.sim.scenario import HORIZON, Scenario
-from reeplan.sim.shocks import compile_scenario
+from reeplan.sim.shocks import Compiled, compile_scenario
+from reeplan.sim.threats import ThreatModel, check_sources, compile_threats, load_threat_model
 
-__all__ = ["build_sim_network", "load_scenarios", "simulate", "simulation_chain"]
+__all__ = ["THREATS", "build_sim_network", "load_scenarios", "simulate", "simulation_chain"]
+
+THREATS = "threats"
+"""Scenario reference of the bundled threat model (``threats:PATH`` names a threat-model file)."""
+
+ScenarioLike = Scenario | ThreatModel
 
 Progress = Callable[[str, int, int], None]
 """Called as ``progress(scenario, samples done, samples)``."""
@@ -38,23 +44,44 @@ def build_sim_network(ds: Dataset, chain: SupplyChain | None = None) -> Network:
     return build_network(ds, chain if chain is not None else simulation_chain(ds))
 
 
-def load_scenarios(refs: Sequence[str | Path | Scenario], ds: Dataset) -> list[Scenario]:
+def load_scenarios(refs: Sequence[str | Path | ScenarioLike], ds: Dataset) -> list[ScenarioLike]:
     """Load and check scenarios (preset names, YAML paths or objects); empty: every preset.
+
+    ``"threats"`` is the bundled threat model (a generator of future disruptions over
+    2026–2040); ``"threats:PATH"`` a threat-model file of the same schema.
 
     Raises
     ------
     ScenarioError
         A file that does not validate or names what the dataset lacks (file and field named).
     """
-    out = []
+    out: list[ScenarioLike] = []
     for ref in list(refs) or list_presets():
+        if isinstance(ref, ThreatModel):
+            check_sources(ref, ds)
+            out.append(ref)
+            continue
+        text = str(ref)
+        if text == THREATS or text.startswith(f"{THREATS}:"):
+            model = load_threat_model(text.partition(":")[2] or None)
+            check_sources(model, ds)
+            out.append(model)
+            continue
         sc = ref if isinstance(ref, Scenario) else load_scenario(ref)
-        check_scenario(sc, ds, str(ref) if not isinstance(ref, Scenario) else sc.name)
+        check_scenario(sc, ds, text if not isinstance(ref, Scenario) else sc.name)
         out.append(sc)
     return out
 
 
-def simulate(ds: Dataset, scenarios: Sequence[str | Path | Scenario], samples: int, seed: int,
+def compile_any(sc: ScenarioLike, net: Network) -> Compiled:
+    """Compile a dated scenario or a threat model on ``net``."""
+    if isinstance(sc, ThreatModel):
+        return compile_threats(sc, net, sc.name)
+    return compile_scenario(sc, net, sc.name)
+
+
+def simulate(ds: Dataset, scenarios: Sequence[str | Path | ScenarioLike], samples: int,
+             seed: int,
              *, network: Network | None = None, scheduler: Any = None, workers: int = 1,
              progress: Progress | None = None) -> list[SimulationResult]:
     """Run ``samples`` Monte Carlo samples of each scenario with one seed.
@@ -92,6 +119,6 @@ def simulate(ds: Dataset, scenarios: Sequence[str | Path | Scenario], samples: i
             if progress is not None:
                 progress(name, done, total)
 
-        results.append(run_simulation(net, compile_scenario(sc, net, sc.name), samples, seed,
+        results.append(run_simulation(net, compile_any(sc, net), samples, seed,
                                       scheduler=scheduler, workers=workers, progress=report))
     return results
