@@ -212,6 +212,25 @@ def route_chain(inputs: ChainInputs, removed_nodes: tuple[tuple[str, str], ...] 
     def eyc(arr: xr.DataArray) -> np.ndarray:
         return arr.transpose("element", "year", "country").values
 
+    # end use: magnet sectors take finished magnets, the other sectors oxides; which elements
+    # go by magnet is a property of the base chain (a removed magnet node does not turn magnet
+    # users into oxide users, who are now served before the metal stage)
+    us = countries.index("USA") if "USA" in countries else None
+    magnet_elements = (eyc(inputs.capacity.sel(stage="magnet")).sum((1, 2)) > 0)
+    sector_is_mag = np.isin(demand.sector.values, MAGNET_SECTORS)
+    dem = demand.transpose("element", "year", "sector").values
+    d_mag = np.where(magnet_elements[:, None], dem[..., sector_is_mag].sum(-1), 0.0)
+    d_ox = dem.sum(-1) - d_mag
+    row = countries.index("ROW")
+
+    def end_requirement(src: str, d: np.ndarray, like: np.ndarray) -> np.ndarray:
+        req = np.zeros_like(like)
+        if us is not None:
+            req[..., us] = d
+        if src in inputs.row_end_demand:
+            req[..., row] = inputs.row_end_demand[src]
+        return req
+
     output = {"mining": eyc(mine)}
     flows: dict[str, np.ndarray] = {}
     losses: dict[str, np.ndarray] = {}
@@ -220,33 +239,39 @@ def route_chain(inputs: ChainInputs, removed_nodes: tuple[tuple[str, str], ...] 
         prev = STAGES[STAGES.index(stage) - 1]
         y = params.stage_yield(stage)
         req = eyc(cap.sel(stage=stage)) / y
-        res = route_stage(output[prev], req, ctx.contracts(stage, output[prev]))
+        supply = output[prev]
+        if stage == "metal":
+            # US oxide end users buy separated oxide alongside the metal makers, not only what
+            # metal plants leave: where metal capacity exceeds oxide output (NdPr since the
+            # corrected chain data) a leftovers rule would leave them nothing. Their (small)
+            # need is routed first, by the same four passes (domestic supply first); with
+            # removed nodes the rest of the world's baseline oxide use takes part in the pool
+            # so that shortages are shared in proportion, but it is then served from what the
+            # metal stage leaves, as in the base chain.
+            sep = supply
+            ox = route_stage(sep, end_requirement("separation", d_ox, sep),
+                             ctx.contracts("end_use", sep, ("oxide",)))
+            us_oxide = np.zeros_like(ox.flow)
+            if us is not None:
+                us_oxide[..., us] = ox.flow[..., us]
+            supply = sep - us_oxide.sum(-1)
+        res = route_stage(supply, req, ctx.contracts(stage, output[prev]))
         flows[stage] = res.flow
         kept[prev] = res.unallocated
         inflow = res.flow.sum(-2)
         output[stage] = inflow * y
         losses[stage] = inflow * (1 - y)
-    # end use: magnet sectors from magnets, the rest from oxides left after the metal stage
-    us = countries.index("USA") if "USA" in countries else None
-    magnet_elements = (eyc(cap.sel(stage="magnet")).sum((1, 2)) > 0)
-    sector_is_mag = np.isin(demand.sector.values, MAGNET_SECTORS)
-    dem = demand.transpose("element", "year", "sector").values
-    d_mag = np.where(magnet_elements[:, None], dem[..., sector_is_mag].sum(-1), 0.0)
-    d_ox = dem.sum(-1) - d_mag
-    row = countries.index("ROW")
-    for src, d, forms in (("magnet", d_mag, ("magnet", "embedded_magnet")),
-                          ("separation", d_ox, ("oxide",))):
-        supply = output[src] if src == "magnet" else kept["separation"]
-        req = np.zeros_like(supply)
-        if us is not None:
-            req[..., us] = d
-        if src in inputs.row_end_demand:
-            req[..., row] = inputs.row_end_demand[src]
-        res = route_stage(supply, req, ctx.contracts("end_use", supply, forms))
-        rest = res.unallocated
-        res.flow[..., :, row] += rest  # everything else goes to consumers in the rest of world
-        flows[f"{src}>end_use"] = res.flow
-        kept[src] = np.zeros_like(rest)
+    # oxide: the US users' share was routed before the metal stage; what the metal stage left
+    # goes to consumers in the rest of the world
+    us_oxide[..., :, row] += kept["separation"]
+    flows["separation>end_use"] = us_oxide
+    kept["separation"] = np.zeros_like(kept["separation"])
+    supply = output["magnet"]
+    res = route_stage(supply, end_requirement("magnet", d_mag, supply),
+                      ctx.contracts("end_use", supply, ("magnet", "embedded_magnet")))
+    res.flow[..., :, row] += res.unallocated  # everything else goes to the rest of world
+    flows["magnet>end_use"] = res.flow
+    kept["magnet"] = np.zeros_like(res.unallocated)
     flows = {
         "mining>separation": flows["separation"], "separation>metal": flows["metal"],
         "metal>magnet": flows["magnet"], "magnet>end_use": flows["magnet>end_use"],
