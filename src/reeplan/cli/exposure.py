@@ -12,8 +12,11 @@ from reeplan.cli.common import (
     DataOpt,
     OverlayOpt,
     check_format,
+    check_output_files,
     fail,
+    figure_files,
     load,
+    os_errors,
     out,
     rich_table,
     settings,
@@ -61,12 +64,16 @@ def exposure(
     adversaries = tuple(adversary or ["CHN"])
     try:
         check_format(fmt)
+        for option, stem in (("--sankey", sankey), ("--heatmap", heatmap)):
+            if stem is not None:
+                check_output_files(figure_files(stem), option)
         year = settings(year=year).year
         ds = load(data, overlay)
         res = run_exposure(ds, year, element, adversaries, chokepoints=chokepoints)
         chain, elements = res.chain, res.elements
         table, crit, chokes = res.table, res.criticality, res.chokepoints
-        written = _figures(chain, elements, year, sankey, heatmap, adversaries[0])
+        with os_errors("write the figures"):
+            written = _figures(chain, elements, year, sankey, heatmap, adversaries[0])
     except ReeError as exc:
         raise fail(exc) from None
     if fmt == "json":

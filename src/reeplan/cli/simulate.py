@@ -18,9 +18,11 @@ from reeplan.cli.common import (
     DataOpt,
     OverlayOpt,
     check_format,
+    check_output_files,
     err,
     fail,
     load,
+    os_errors,
     out,
     rich_table,
     settings,
@@ -77,6 +79,8 @@ def simulate(
 
     try:
         check_format(fmt)
+        if fan is not None:
+            check_output_files([fan], "--fan")
         st = settings(samples=samples, seed=seed)
         samples, seed = st.samples, st.seed
         ds = load(data, overlay)
@@ -92,7 +96,11 @@ def simulate(
     prices = price_table(res)
     baseline = baseline_coverage(net)
     if fan is not None:
-        plot_fan(fan_table(res, _KEY_USES), fan)
+        try:
+            with os_errors("write the fan chart"):
+                plot_fan(fan_table(res, _KEY_USES), fan)
+        except ReeError as exc:
+            raise fail(exc) from None
     if fmt == "json":
         payload = {"scenario": sc.name, "title": sc.title, "samples": samples, "seed": seed,
                    "first_shock_quarter": res.first_shock, "sources": sc.sources,
