@@ -18,6 +18,7 @@ import jinja2
 import pandas as pd
 
 from reeplan.brief.model import Headline, RunResult
+from reeplan.brief.safe import cells_as_text
 from reeplan.io.jsonable import dumps, to_jsonable
 
 __all__ = ["BRIEF_FILES", "format_value", "to_json_dict", "write_brief"]
@@ -152,6 +153,7 @@ def write_excel(result: RunResult, path: Path) -> None:
                              "value": [dumps(v, indent=None)
                                        for v in result.provenance.values()]})
         prov.to_excel(xl, sheet_name=_sheet_name("provenance", used), index=False)
+        cells_as_text(xl.book)  # data never runs as a formula (issue 17)
 
 
 def write_brief(result: RunResult, out_dir: Path,

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from reeplan.cli.common import (
     DataOpt,
@@ -110,7 +111,7 @@ def exposure(
                                  "node_output_t": ",.1f", "us_shortfall_t": ",.1f",
                                  "defense_shortfall_t": ",.2f"}))
     for path in written:
-        out.print(f"wrote {path}")
+        out.print(f"wrote {escape(str(path))}")
 
 
 def _figures(chain, elements, year, sankey, heatmap, adversary):

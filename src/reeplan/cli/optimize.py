@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from reeplan.cli.common import (
     DataOpt,
@@ -174,4 +175,4 @@ def frontier_cmd(
         "budget_usd": ",.0f", "cost_usd": ",.0f", "expected_loss": ",.1f",
         "objective": ",.1f", "reduction": ".1%", "gap": ".3%"}))
     for p in written:
-        out.print(f"wrote {p}")
+        out.print(f"wrote {escape(str(p))}")

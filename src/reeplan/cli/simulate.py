@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 import pandas as pd
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from reeplan.cli.common import (
@@ -133,7 +134,7 @@ def _print_tables(sc: Any, res: Any, short: pd.DataFrame, tts: pd.DataFrame,
                   prices: pd.DataFrame, baseline: pd.DataFrame, samples: int, seed: int,
                   fan: Path | None) -> None:
     q0 = res.first_shock
-    out.print(f"[bold]{sc.name}[/] — {sc.title}")
+    out.print(f"[bold]{escape(sc.name)}[/] — {escape(sc.title)}")
     out.print(f"{samples} samples, seed {seed}; first shock at quarter {q0:.2f} from 2025Q1; "
               f"sources: {', '.join(sc.sources)}", markup=False)
     shown = short[short["unmet_t_p95"] > 1e-6].copy()
@@ -221,7 +222,7 @@ def scenarios_show(
 
         sys.stdout.write(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
         return
-    out.print(f"[bold]{sc.name}[/] — {sc.title}")
+    out.print(f"[bold]{escape(sc.name)}[/] — {escape(sc.title)}")
     if sc.description:
         out.print(sc.description.strip(), markup=False)
     out.print(f"sources: {', '.join(sc.sources)}", markup=False)
