@@ -9,9 +9,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from reeplan.brief.render import write_brief
 from reeplan.cli import app
 from reeplan.errors import DataError, ScenarioError
 from reeplan.finance.loader import load_package, presets_dir
@@ -201,3 +203,194 @@ def test_package_for_another_project_is_refused_without_force(tmp_path: Path) ->
     assert "some-other-project" in res.output
     assert "--force" in res.output
     assert "Traceback" not in res.output
+
+
+# -- outputs: checked before any work, OS errors as messages -------------------------------------
+
+TINY = Path(__file__).parent / "data" / "tiny"
+SKIP = ["--skip", "simulate", "--skip", "finance", "--skip", "optimize"]
+
+
+def unwritable_folder(tmp_path: Path) -> Path:
+    """A folder nobody may write in (root ignores permission bits: /proc refuses files)."""
+    import os
+
+    if os.geteuid() == 0:
+        return Path("/proc/reeplan-test")
+    folder = tmp_path / "read-only"
+    folder.mkdir()
+    folder.chmod(0o555)
+    return folder / "out"
+
+
+def no_traceback(res) -> None:
+    assert "Traceback" not in res.output
+    assert res.exception is None or isinstance(res.exception, SystemExit), res.exception
+
+
+def test_run_out_is_an_existing_file(tmp_path: Path) -> None:
+    target = tmp_path / "a-file"
+    target.write_text("keep me")
+    res = runner.invoke(app, ["run", "--data", str(TINY), "--no-store", *SKIP,
+                              "--out", str(target)])
+    assert res.exit_code == 1
+    assert "--out" in res.output
+    assert "not a folder" in res.output
+    assert "summary" not in res.output  # failed before any work: no progress bar
+    assert target.read_text() == "keep me"
+    no_traceback(res)
+
+
+def test_run_out_in_a_read_only_folder(tmp_path: Path) -> None:
+    res = runner.invoke(app, ["run", "--data", str(TINY), "--no-store", *SKIP,
+                              "--out", str(unwritable_folder(tmp_path))])
+    assert res.exit_code == 1
+    assert "--out" in res.output
+    assert "cannot write" in res.output
+    no_traceback(res)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["exposure", "--sankey", "{file}/sankey"],
+        ["exposure", "--heatmap", "{ro}/heat"],
+        ["simulate", "heavy-ree-embargo", "--samples", "10", "--fan", "{file}/fan.png"],
+        ["simulate", "heavy-ree-embargo", "--samples", "10", "--fan", "{dir}"],
+        ["frontier", "--points", "3", "--samples", "10", "--chart", "{ro}/chart"],
+    ],
+)
+def test_figure_paths_are_checked_before_any_work(tmp_path: Path, args: list[str]) -> None:
+    a_file = tmp_path / "a-file"
+    a_file.write_text("x")
+    values = {"file": str(a_file), "ro": str(unwritable_folder(tmp_path)),
+              "dir": str(tmp_path)}
+    res = runner.invoke(app, [a.format(**values) for a in args])
+    assert res.exit_code == 1, res.output
+    assert args[-2] in res.output  # the option is named
+    no_traceback(res)
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["run", "--year", "2039"], "--year 2039"),
+        (["run", "--year", "1999"], "--year"),
+        (["run", "--budget", "inf"], "--budget"),
+        (["run", "--budget", "nan"], "--budget"),
+        (["run", "--samples", "0"], "--samples"),
+        (["frontier", "--points", "1000000"], "--points"),
+        (["frontier", "--points", "1"], "--points"),
+    ],
+)
+def test_bad_option_values_fail_before_any_work(tmp_path: Path, args: list[str],
+                                                words: str) -> None:
+    extra = ["--no-store", "--data", str(TINY), "--out", str(tmp_path / "out")] \
+        if args[0] == "run" else []
+    res = runner.invoke(app, [*args, *extra])
+    assert res.exit_code == 1, res.output
+    assert words in res.output
+    assert not (tmp_path / "out").exists()
+    no_traceback(res)
+
+
+def test_exit_code_2_for_usage_errors_and_1_for_bad_values(capsys) -> None:
+    from reeplan.cli import main
+
+    for argv, code in ((["run", "--no-such-option"], 2), (["run", "--samples", "abc"], 2),
+                       (["run", "--samples", "0", "--no-store"], 1)):
+        with pytest.raises(SystemExit) as exc:
+            main(argv)
+        assert exc.value.code == code, argv
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_store_password_is_never_printed(tmp_path: Path) -> None:
+    res = runner.invoke(app, ["run", "--data", str(TINY), *SKIP, "--out", str(tmp_path / "o"),
+                              "--store", "postgresql://u:S3CRETPW@127.0.0.1:1/db"])
+    assert res.exit_code == 1
+    assert "S3CRETPW" not in res.output
+    assert "***" in res.output
+
+
+def test_mask_secrets() -> None:
+    from reeplan.cli.common import mask_secrets
+
+    assert mask_secrets("x postgresql+psycopg://u:PW@h:5/db y") == \
+        "x postgresql+psycopg://u:***@h:5/db y"
+    assert "abc" not in mask_secrets("host=h password=abc user=u")
+
+
+# -- a run: published all at once, provenance without local paths -------------------------------
+
+
+def test_run_publishes_one_run_and_keeps_no_absolute_paths(tmp_path: Path) -> None:
+    import json
+
+    out = tmp_path / "out"
+    store = tmp_path / "runs.sqlite"
+    res = runner.invoke(app, ["run", "--data", str(TINY), *SKIP, "--out", str(out),
+                              "--store", str(store), "--json"])
+    assert res.exit_code == 0, res.output
+    latest = out / "latest"
+    assert latest.is_symlink()
+    for name in ("brief.html", "brief.xlsx", "brief.json"):
+        assert (out / name).resolve().parent == latest.resolve()
+    text = (out / "brief.json").read_text(encoding="utf-8")
+    prov = json.loads(text)["provenance"]
+    assert prov["dataset_paths"] == ["tiny"]
+    assert str(tmp_path) not in text
+    assert not list((out / "runs").glob(".staging-*"))
+
+
+PROV = {"code_version": "test", "dataset_digest": "0" * 64, "seed": 1}
+
+
+def test_failed_publish_leaves_the_previous_brief(tmp_path: Path) -> None:
+    from reeplan.brief.model import RunResult, Section
+
+    out = tmp_path / "out"
+    first = RunResult([Section("summary", "Summary", tables={"t": pd.DataFrame({"a": [1]})})],
+                      PROV | {"run": "first"})
+    write_brief(first, out)
+    before = (out / "brief.json").read_text()
+
+    def boom() -> None:
+        raise KeyboardInterrupt("interrupted by SIGTERM")
+
+    second = RunResult([Section("summary", "Summary")], PROV | {"run": "second"})
+    with pytest.raises(KeyboardInterrupt):
+        write_brief(second, out, before_publish=boom)
+    assert (out / "brief.json").read_text() == before
+    assert len(list((out / "runs").iterdir())) == 1  # no staging folder left behind
+
+
+def test_excel_text_cells_are_never_formulas(tmp_path: Path) -> None:
+    import openpyxl
+
+    from reeplan.brief.model import RunResult, Section
+
+    evil = ['=HYPERLINK("http://example.com","x")', "=cmd|' /C calc'!A0", "+1+1", "@SUM(A1)"]
+    result = RunResult([Section("summary", "Summary", tables={
+        "sources": pd.DataFrame({"title": evil, "value": [1.0, 2.0, 3.0, 4.0]})})],
+        PROV | {"note": "=1+1"})
+    write_brief(result, tmp_path / "out")
+    book = openpyxl.load_workbook(tmp_path / "out" / "brief.xlsx")
+    cells = [c for ws in book.worksheets for row in ws.iter_rows() for c in row]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]
+    titles = [c.value for c in cells if isinstance(c.value, str)]
+    assert evil[0] in titles  # kept exactly, as text
+    assert any(c.data_type == "n" and c.value == 2.0 for c in cells)  # numbers stay numbers
+
+
+def test_rich_markup_in_data_is_printed_literally() -> None:
+    from rich.console import Console
+
+    from reeplan.cli.common import rich_table
+
+    console = Console(record=True, width=200)
+    console.print(rich_table(pd.DataFrame({"[bold]country": ["China [/bold]",
+                                                             "[link=https://x]y[/link]"]})))
+    text = console.export_text()
+    assert "China [/bold]" in text
+    assert "[link=https://x]y[/link]" in text

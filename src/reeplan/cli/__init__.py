@@ -50,6 +50,7 @@ def main(argv: list[str] | None = None) -> None:
         Interrupted,
         err,
         install_signal_handlers,
+        interruption,
     )
 
     install_signal_handlers()
@@ -75,4 +76,8 @@ def main(argv: list[str] | None = None) -> None:
     except BrokenPipeError:  # `reeplan ... | head`
         sys.stderr.close()
         sys.exit(EXIT_FAILED)
-    sys.exit(code if isinstance(code, int) else 0)
+    code = code if isinstance(code, int) else 0
+    if code == EXIT_INTERRUPTED or interruption():  # the parser turns Ctrl-C into exit 130
+        err.print(f"interrupted by {interruption() or 'Ctrl-C'}", markup=False)
+        code = EXIT_INTERRUPTED
+    sys.exit(code)

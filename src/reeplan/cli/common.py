@@ -39,6 +39,7 @@ __all__ = [
     "fault_point",
     "figure_files",
     "install_signal_handlers",
+    "interruption",
     "load",
     "mask_secrets",
     "os_errors",
@@ -204,14 +205,25 @@ class Interrupted(KeyboardInterrupt):
         self.how = how
 
 
-def _on_sigterm(signum: int, frame: object) -> None:
-    raise Interrupted("SIGTERM")
+_INTERRUPTIONS: list[str] = []
+
+
+def _on_signal(signum: int, frame: object) -> None:
+    how = "SIGTERM" if signum == signal.SIGTERM else "Ctrl-C"
+    _INTERRUPTIONS.append(how)
+    raise Interrupted(how)
 
 
 def install_signal_handlers() -> None:
-    """SIGTERM raises :class:`Interrupted` in the main thread, as Ctrl-C does, so a run is
-    recorded as interrupted and nothing half-written is published."""
-    signal.signal(signal.SIGTERM, _on_sigterm)
+    """SIGTERM and Ctrl-C raise :class:`Interrupted` in the main thread, so a run is recorded
+    as ``interrupted by SIGTERM`` (or ``Ctrl-C``) and nothing half-written is published."""
+    signal.signal(signal.SIGTERM, _on_signal)
+    signal.signal(signal.SIGINT, _on_signal)
+
+
+def interruption() -> str | None:
+    """``SIGTERM`` or ``Ctrl-C`` if this process was interrupted, else ``None``."""
+    return _INTERRUPTIONS[0] if _INTERRUPTIONS else None
 
 
 FAULT_ENV = "REEPLAN_FAULT"
