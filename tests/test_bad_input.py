@@ -394,3 +394,9 @@ def test_rich_markup_in_data_is_printed_literally() -> None:
     text = console.export_text()
     assert "China [/bold]" in text
     assert "[link=https://x]y[/link]" in text
+
+
+def test_control_character_is_a_problem_not_a_traceback(tmp_path: Path) -> None:
+    """Found by the YAML fuzz: PyYAML's reader raised outside the reader's ``try``."""
+    probs = package_problems(tmp_path, PACKAGE.replace("\n", "\x1b\n", 1))
+    assert any("invalid YAML" in p for p in probs), probs

@@ -98,8 +98,9 @@ class YamlDoc:
         text = self._read(path)
         if text is None:
             return
-        loader = _Loader(text)
+        loader = None
         try:
+            loader = _Loader(text)  # its reader rejects control characters at once
             self.node = loader.get_single_node()
             if self.node is not None:
                 self._check_expansion(self.node)
@@ -114,7 +115,8 @@ class YamlDoc:
             self.problems.append(Problem(self.name, None, None, f"invalid YAML{where}: {what}"))
             self.node = None
         finally:
-            loader.dispose()
+            if loader is not None:
+                loader.dispose()
 
     def _read(self, path: Path) -> str | None:
         try:
