@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     """Local worker processes of the simulator (``--scheduler`` uses a Dask cluster instead)."""
     frontier_points: int = Field(6, ge=2, le=200)
     """Budgets on the frontier of the brief."""
+    run_lease: float = Field(60.0, ge=0.5, le=86_400)
+    """Seconds without a heartbeat after which a running run counts as ``stale`` (its process
+    died); a running process beats every third of this."""
     featured_scenarios: tuple[str, ...] = ("april-2025-controls", "heavy-ree-embargo")
     """Scenarios whose headline numbers lead the brief."""
     price_model: str = "log_ou_jump"

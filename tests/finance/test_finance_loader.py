@@ -136,8 +136,8 @@ def test_finance_user_projects_file(tmp_path: Path) -> None:
         load_projects(bad, source_ids=SOURCES)
     (p,) = info.value.problems
     assert p.file == "bad.yaml"
-    assert p.field == "projects.energy-fuels-phase2"
-    assert "build_years must be positive" in p.message
+    assert p.field == "projects.energy-fuels-phase2.build_years"
+    assert "must be zero or more" in p.message
     with pytest.raises(DataError, match="no preset project 'nope'"):
         resolve_project("nope", source_ids=SOURCES)
 

@@ -40,5 +40,6 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         n = sum(v for k, v in TALLY.items() if k.startswith(f"{t}:"))
         terminalreporter.write_line(
             f"{t}: {n} examples, {TALLY[t + ':ok']} loaded, {TALLY[t + ':data_error']} "
-            f"DataError, {TALLY[t + ':traceback']} tracebacks, {TALLY[t + ':hang']} hangs")
+            f"DataError, {TALLY[t + ':traceback']} tracebacks, {TALLY[t + ':hang']} hangs, "
+            f"{TALLY[t + ':inconsistent']} inconsistent runs")
     terminalreporter.write_line(f"slowest example: {TALLY['slowest_ms'] / 1000:.2f} s")

@@ -1,16 +1,15 @@
 """Write the decision brief: one self-contained HTML file, an Excel workbook and JSON.
 
 All three are written from the same :class:`~reeplan.brief.model.RunResult`, so their numbers agree.
-Files are first written to a temporary folder next to the output and moved into place only when
-all of them are complete, so a failed run leaves nothing half-written.
+Files are first written to a staging folder and published together by one rename only when all
+of them are complete (:mod:`reeplan.brief.publish`), so a failed run leaves nothing half-written.
 """
 
 from __future__ import annotations
 
 import math
 import re
-import shutil
-import tempfile
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ import jinja2
 import pandas as pd
 
 from reeplan.brief.model import Headline, RunResult
+from reeplan.brief.safe import cells_as_text
 from reeplan.io.jsonable import dumps, to_jsonable
 
 __all__ = ["BRIEF_FILES", "format_value", "to_json_dict", "write_brief"]
@@ -153,30 +153,28 @@ def write_excel(result: RunResult, path: Path) -> None:
                              "value": [dumps(v, indent=None)
                                        for v in result.provenance.values()]})
         prov.to_excel(xl, sheet_name=_sheet_name("provenance", used), index=False)
+        cells_as_text(xl.book)  # data never runs as a formula (issue 17)
 
 
-def write_brief(result: RunResult, out_dir: Path) -> list[Path]:
-    """Write brief.html, brief.xlsx and brief.json into ``out_dir`` atomically.
+def write_brief(result: RunResult, out_dir: Path,
+                before_publish: Callable[[], None] | None = None) -> list[Path]:
+    """Write brief.html, brief.xlsx and brief.json and publish the three together.
+
+    They are written to a staging folder; ``before_publish`` (e.g. the run store's commit) is
+    called when all three are complete, then they are published by one rename
+    (:mod:`reeplan.brief.publish`: a per-run folder under ``out_dir/runs`` and a ``latest``
+    link). A failure or signal before that leaves the published brief as it was.
 
     Returns
     -------
     list of Path
-        The files written.
+        The published files (``out_dir/brief.html`` etc.).
     """
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".brief-", dir=out_dir))
-    try:
-        (tmp / "brief.html").write_text(render_html(result), encoding="utf-8")
-        write_excel(result, tmp / "brief.xlsx")
-        (tmp / "brief.json").write_text(
-            dumps(to_json_dict(result)),
-            encoding="utf-8")
-        written = []
-        for name in BRIEF_FILES:
-            dest = out_dir / name
-            (tmp / name).replace(dest)
-            written.append(dest)
-        return written
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    from reeplan.brief.publish import publish
+
+    def write(folder: Path) -> None:
+        (folder / "brief.html").write_text(render_html(result), encoding="utf-8")
+        write_excel(result, folder / "brief.xlsx")
+        (folder / "brief.json").write_text(dumps(to_json_dict(result)), encoding="utf-8")
+
+    return publish(Path(out_dir), BRIEF_FILES, write, before_publish)

@@ -4,9 +4,15 @@ This package is the only code that prints to the terminal or sets the exit code.
 command group; :mod:`reeplan.cli.common` holds the console, the shared options, the error output
 and the JSON writer. Every :class:`~reeplan.errors.ReeError` becomes a readable message and exit
 code 1, never a traceback.
+
+Exit codes (the README's convention): 0 ok; 1 bad input or a failed run, with a message; 2 a
+usage error found by the command-line parser (unknown option, missing argument); 130
+interrupted by Ctrl-C or SIGTERM, with the message ``interrupted by ...``.
 """
 
 from __future__ import annotations
+
+import sys
 
 import typer
 
@@ -35,6 +41,43 @@ for _module in (data, exposure, validate, run, finance, simulate, threats, optim
     _module.register(app)
 
 
-def main() -> None:
-    """Entry point of the ``reeplan`` console script."""
-    app()
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the ``reeplan`` console script: runs the app and sets the exit code."""
+    from reeplan.cli.common import (
+        EXIT_FAILED,
+        EXIT_INTERRUPTED,
+        EXIT_USAGE,
+        Interrupted,
+        err,
+        install_signal_handlers,
+        interruption,
+    )
+
+    install_signal_handlers()
+    try:
+        code = app(args=argv, prog_name="reeplan", standalone_mode=False)
+    except typer.Abort as exc:  # Ctrl-C or SIGTERM, converted by the parser
+        cause = exc.__cause__ or exc.__context__
+        how = cause.how if isinstance(cause, Interrupted) else "Ctrl-C"
+        err.print(f"interrupted by {how}", markup=False)
+        sys.exit(EXIT_INTERRUPTED)
+    except KeyboardInterrupt as exc:
+        how = exc.how if isinstance(exc, Interrupted) else "Ctrl-C"
+        err.print(f"interrupted by {how}", markup=False)
+        sys.exit(EXIT_INTERRUPTED)
+    except typer.TyperException as exc:  # the parser's own errors: usage errors exit with 2
+        show = getattr(exc, "show", None)
+        if show is not None:
+            show()
+        else:
+            err.print(f"error: {exc}", markup=False)
+        code = getattr(exc, "exit_code", EXIT_USAGE)
+        sys.exit(code if code in (EXIT_FAILED, EXIT_USAGE) else EXIT_USAGE)
+    except BrokenPipeError:  # `reeplan ... | head`
+        sys.stderr.close()
+        sys.exit(EXIT_FAILED)
+    code = code if isinstance(code, int) else 0
+    if code == EXIT_INTERRUPTED or interruption():  # the parser turns Ctrl-C into exit 130
+        err.print(f"interrupted by {interruption() or 'Ctrl-C'}", markup=False)
+        code = EXIT_INTERRUPTED
+    sys.exit(code)

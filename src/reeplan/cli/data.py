@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from reeplan.cli.common import DataOpt, OverlayOpt, out, write_json
 from reeplan.cli.common import check_format as _check_format
@@ -57,7 +58,8 @@ def data_check(
     except ReeError as exc:
         raise _fail(exc) from None
     n = sum(len(t) for t in ds.tables.values())
-    out.print(f"[green]ok[/]: {kind} {directory} is valid ({len(ds.tables)} tables, {n} rows)")
+    out.print(f"[green]ok[/]: {kind} {escape(str(directory))} is valid ({len(ds.tables)} tables, "
+              f"{n} rows)")
 
 
 @data_app.command("show")

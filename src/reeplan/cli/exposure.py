@@ -7,13 +7,17 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from reeplan.cli.common import (
     DataOpt,
     OverlayOpt,
     check_format,
+    check_output_files,
     fail,
+    figure_files,
     load,
+    os_errors,
     out,
     rich_table,
     settings,
@@ -61,12 +65,16 @@ def exposure(
     adversaries = tuple(adversary or ["CHN"])
     try:
         check_format(fmt)
+        for option, stem in (("--sankey", sankey), ("--heatmap", heatmap)):
+            if stem is not None:
+                check_output_files(figure_files(stem), option)
         year = settings(year=year).year
         ds = load(data, overlay)
         res = run_exposure(ds, year, element, adversaries, chokepoints=chokepoints)
         chain, elements = res.chain, res.elements
         table, crit, chokes = res.table, res.criticality, res.chokepoints
-        written = _figures(chain, elements, year, sankey, heatmap, adversaries[0])
+        with os_errors("write the figures"):
+            written = _figures(chain, elements, year, sankey, heatmap, adversaries[0])
     except ReeError as exc:
         raise fail(exc) from None
     if fmt == "json":
@@ -103,7 +111,7 @@ def exposure(
                                  "node_output_t": ",.1f", "us_shortfall_t": ",.1f",
                                  "defense_shortfall_t": ",.2f"}))
     for path in written:
-        out.print(f"wrote {path}")
+        out.print(f"wrote {escape(str(path))}")
 
 
 def _figures(chain, elements, year, sankey, heatmap, adversary):

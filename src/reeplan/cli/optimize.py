@@ -6,13 +6,17 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from reeplan.cli.common import (
     DataOpt,
     OverlayOpt,
+    check_output_files,
     err,
     fail,
+    figure_files,
     load,
+    os_errors,
     out,
     rich_table,
     settings,
@@ -152,12 +156,16 @@ def frontier_cmd(
         if points > 200:
             msg = f"--points must be at most 200, not {points}"
             raise ReeError(msg)
+        if chart is not None:
+            check_output_files(figure_files(chart), "--chart")
         ds, chain, sims, st = _prepare(data, overlay, scenario, samples, seed)
         options = evaluate_options(finance_inputs(ds), st.samples, st.seed)
         inputs = define_portfolio_inputs(ds, chain, sims, options, st.seed)
         with err.status(f"solving {points} budgets"):
             table = calc_frontier(inputs, spec, max_budget, points)
-        written = [str(p) for p in write_figure(frontier_figure(table), chart)] if chart else []
+        with os_errors("write the frontier chart"):
+            written = ([str(p) for p in write_figure(frontier_figure(table), chart)]
+                       if chart else [])
     except ReeError as exc:
         raise fail(exc) from None
     if as_json:
@@ -167,4 +175,4 @@ def frontier_cmd(
         "budget_usd": ",.0f", "cost_usd": ",.0f", "expected_loss": ",.1f",
         "objective": ",.1f", "reduction": ".1%", "gap": ".3%"}))
     for p in written:
-        out.print(f"wrote {p}")
+        out.print(f"wrote {escape(str(p))}")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import signal
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
@@ -14,9 +13,12 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from reeplan.cli.common import (
     DataOpt,
     OverlayOpt,
+    check_output_dir,
     err,
     fail,
+    fault_point,
     load,
+    os_errors,
     out,
     rich_table,
     settings,
@@ -61,7 +63,13 @@ def run(
         help="Dask scheduler address for the simulations (default: this machine).",
         show_default=False)] = None,
 ) -> None:
-    """Run the main job: exposure, disruptions, award costs, portfolio; write the brief."""
+    """Run the main job: exposure, disruptions, award costs, portfolio; write the brief.
+
+    All or nothing: inputs and --out are checked before any work; the brief's three files are
+    published together (a per-run folder under OUT/runs and one rename of OUT/latest) and only
+    after the run store has committed the run. Ctrl-C or SIGTERM records the run as
+    ``interrupted by ...`` and exits with code 130.
+    """
     from pydantic import ValidationError
 
     from reeplan.brief import build_brief, write_brief
@@ -78,7 +86,9 @@ def run(
             first = exc.errors()[0]
             msg = f"option --{str(first['loc'][0]).replace('_', '-')}: {first['msg']}"
             raise ReeError(msg) from None
+        check_output_dir(out_dir, "--out")
         ds = load(data, overlay)
+        _check_year(ds, config.year)
         with _recorded(store, no_store, ds, config) as (run_store, active):
             with Progress(TextColumn("[bold]{task.description:<10}"), BarColumn(),
                           TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(),
@@ -89,12 +99,21 @@ def run(
                     bar.update(task, description=step, completed=done, total=total)
 
                 result = build_brief(run_analysis(ds, config, progress, scheduler), st)
-            paths = write_brief(result, out_dir)
-            if active is not None:
-                active.record(tables=result.tables(),
-                              metrics={h.key: (h.value, h.unit, h.label)
-                                       for h in result.headlines()},
-                              timings=result.timings)
+            fault_point("after_analysis")
+
+            def commit() -> None:
+                """The store commits before the brief is published."""
+                if active is not None:
+                    active.record(tables=result.tables(),
+                                  metrics={h.key: (h.value, h.unit, h.label)
+                                           for h in result.headlines()},
+                                  timings=result.timings)
+                    active.commit()
+                fault_point("before_publish")
+
+            with os_errors(f"write the brief to {out_dir}"):
+                paths = write_brief(result, out_dir, before_publish=commit)
+            fault_point("after_publish")
         run_id = active.id if active is not None else None
         where = run_store.url if run_store is not None else None
     except ReeError as exc:
@@ -124,9 +143,19 @@ def run(
         out.print(f"wrote {escape(str(p))}")
 
 
+def _check_year(ds, year: int) -> None:
+    """--year must be a year of the dataset's mine production (checked before any work)."""
+    years = sorted({int(y) for y in ds["mine_production"]["year"]})
+    if year not in years:
+        msg = (f"--year {year}: the dataset has mine production for "
+               f"{', '.join(map(str, years))} only; choose one of those years")
+        raise ReeError(msg)
+
+
 @contextmanager
 def _recorded(store: str | None, no_store: bool, ds, config):
-    """Record the run in the store: failed (and re-raised) on any error, Ctrl-C or SIGTERM."""
+    """Record the run in the store, with a heartbeat while it runs: failed (and re-raised) on
+    any error, ``interrupted by Ctrl-C`` or ``interrupted by SIGTERM`` on a signal."""
     if no_store:
         yield None, None
         return
@@ -134,15 +163,10 @@ def _recorded(store: str | None, no_store: bool, ds, config):
     from reeplan.version import code_version
 
     run_store = RunStore(store)
-
-    def terminate(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt(f"terminated by signal {signum}")
-
-    previous = signal.signal(signal.SIGTERM, terminate)
     try:
         with run_store.run("run", config.model_dump(mode="json"), ds.digest,
                            [str(p) for p in ds.paths], config.seed,
                            code_version=code_version()) as active:
             yield run_store, active
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        run_store.close()

@@ -38,7 +38,8 @@ StoreOpt = Annotated[
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
 
-_STATUS_STYLE = {"succeeded": "green", "failed": "red", "running": "yellow"}
+_STATUS_STYLE = {"succeeded": "green", "failed": "red", "running": "yellow",
+                 "stale": "magenta"}
 
 
 def register(app: typer.Typer) -> None:
@@ -72,7 +73,7 @@ def runs_list(
     """List recorded runs, most recent first."""
     with _store(store) as st:
         runs = st.list_runs(limit or None)
-        url = st.url
+        url, lease = st.url, st.lease
     if as_json:
         _dump({"store": url, "count": len(runs), "data": [r.to_dict() for r in runs]})
         return
@@ -97,6 +98,9 @@ def runs_list(
             escape(r.code_version),
         )
     out.print(t)
+    if any(r.status == "stale" for r in runs):
+        out.print(f"stale: no heartbeat for more than {lease:g} s; the run's process died or lost "
+                  "the store, and the run will never finish.")
 
 
 @runs_app.command("show")
@@ -143,7 +147,9 @@ def _print_run(run: Run) -> None:
         ("command", escape(run.command)),
         ("started", f"{_when(run.started_at)} UTC"),
         ("finished", f"{finished} UTC ({_seconds(run.duration)} s)" if run.finished_at
-         else "- (still running, or the process died)"),
+         else "- (stale: its process died; last heartbeat "
+              f"{_when(run.heartbeat_at or run.started_at)} UTC)" if run.status == "stale"
+         else "- (still running)"),
         ("code version", escape(run.code_version)),
         ("seed", "" if run.seed is None else str(run.seed)),
         ("dataset sha256", run.dataset_digest),

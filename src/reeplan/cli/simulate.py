@@ -12,15 +12,18 @@ from typing import Annotated, Any
 
 import pandas as pd
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from reeplan.cli.common import (
     DataOpt,
     OverlayOpt,
     check_format,
+    check_output_files,
     err,
     fail,
     load,
+    os_errors,
     out,
     rich_table,
     settings,
@@ -77,6 +80,8 @@ def simulate(
 
     try:
         check_format(fmt)
+        if fan is not None:
+            check_output_files([fan], "--fan")
         st = settings(samples=samples, seed=seed)
         samples, seed = st.samples, st.seed
         ds = load(data, overlay)
@@ -92,7 +97,11 @@ def simulate(
     prices = price_table(res)
     baseline = baseline_coverage(net)
     if fan is not None:
-        plot_fan(fan_table(res, _KEY_USES), fan)
+        try:
+            with os_errors("write the fan chart"):
+                plot_fan(fan_table(res, _KEY_USES), fan)
+        except ReeError as exc:
+            raise fail(exc) from None
     if fmt == "json":
         payload = {"scenario": sc.name, "title": sc.title, "samples": samples, "seed": seed,
                    "first_shock_quarter": res.first_shock, "sources": sc.sources,
@@ -125,7 +134,7 @@ def _print_tables(sc: Any, res: Any, short: pd.DataFrame, tts: pd.DataFrame,
                   prices: pd.DataFrame, baseline: pd.DataFrame, samples: int, seed: int,
                   fan: Path | None) -> None:
     q0 = res.first_shock
-    out.print(f"[bold]{sc.name}[/] — {sc.title}")
+    out.print(f"[bold]{escape(sc.name)}[/] — {escape(sc.title)}")
     out.print(f"{samples} samples, seed {seed}; first shock at quarter {q0:.2f} from 2025Q1; "
               f"sources: {', '.join(sc.sources)}", markup=False)
     shown = short[short["unmet_t_p95"] > 1e-6].copy()
@@ -213,7 +222,7 @@ def scenarios_show(
 
         sys.stdout.write(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
         return
-    out.print(f"[bold]{sc.name}[/] — {sc.title}")
+    out.print(f"[bold]{escape(sc.name)}[/] — {escape(sc.title)}")
     if sc.description:
         out.print(sc.description.strip(), markup=False)
     out.print(f"sources: {', '.join(sc.sources)}", markup=False)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 
 from reeplan.errors import ReeError
 
@@ -103,7 +104,7 @@ def show(
     from rich.table import Table
 
     con = Console(width=160)
-    t = Table(title=f"{m.title} — parameters")
+    t = Table(title=f"{escape(m.title)} — parameters")
     for c in ("parameter", "value", "source"):
         t.add_column(c, overflow="fold")
     for r in params:

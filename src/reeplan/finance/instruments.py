@@ -12,7 +12,17 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 
 from reeplan.finance.project import Benchmark
-from reeplan.finance.sourced import FinanceModel, Key, Num, NumList, NumMap, SourceRow
+from reeplan.finance.sourced import (
+    FinanceModel,
+    Key,
+    NonNegNum,
+    Num,
+    NumList,
+    NumMap,
+    ShareNum,
+    SourceRow,
+    YearNum,
+)
 from reeplan.schema.types import Grade, Id
 
 __all__ = [
@@ -41,7 +51,7 @@ class _Base(FinanceModel):
     beneficiary: Literal["project", "sponsor"] = "project"
     """``project``: the support flows into the project's cash flows; ``sponsor``: to the sponsor's
     other assets (reported apart from the project NPV)."""
-    year: Num
+    year: YearNum
     """Decimal year of signing / first disbursement."""
     shortfall: Key | None = None
     """DPA determination the action counts against; default the project's shortfall."""
@@ -54,12 +64,12 @@ class Grant(_Base):
     """Grant or cost-share agreement (e.g. a Title III technology investment agreement)."""
 
     kind: Literal["grant"]
-    amount_musd: Num
+    amount_musd: NonNegNum
     schedule: NumList = Field(default_factory=lambda: [1.0])
     """Share disbursed in each year from ``year`` (sums to 1)."""
-    cost_share: Num = 0.5
+    cost_share: ShareNum = 0.5
     """Maximum federal share of the eligible cost (TIA default 50 %, ``dpa.md`` §2.6)."""
-    eligible_cost_musd: Num | None = None
+    eligible_cost_musd: NonNegNum | None = None
     """Eligible project cost; default the project's capex."""
 
     @model_validator(mode="after")
@@ -71,15 +81,15 @@ class Grant(_Base):
 
 
 class _Credit(_Base):
-    principal_musd: Num
+    principal_musd: NonNegNum
     term_years: int = Field(ge=1, le=40)
     grace_years: int = Field(default=0, ge=0)
     amortization: Literal["level", "straight", "bullet"] = "level"
-    upfront_fee: Num = 0.0
+    upfront_fee: ShareNum = 0.0
     """Fee as a share of the principal (direct loan) or guaranteed amount (guarantee)."""
-    annual_pd: Num | None = None
+    annual_pd: ShareNum | None = None
     """Annual default probability; default from the project's stage and maturity."""
-    recovery: Num | None = None
+    recovery: ShareNum | None = None
     """Recovery share on default; default 40 % (assumption)."""
 
 
@@ -107,8 +117,8 @@ class LoanGuarantee(_Credit):
     kind: Literal["loan_guarantee"]
     rate: Num
     """Interest rate of the guaranteed loan."""
-    guaranteed_share: Num = 0.8
-    annual_fee: Num = 0.0
+    guaranteed_share: ShareNum = 0.8
+    annual_fee: ShareNum = 0.0
 
 
 class PriceFloor(_Base):
@@ -116,20 +126,20 @@ class PriceFloor(_Base):
 
     kind: Literal["price_floor"]
     benchmark: Benchmark
-    strike_usd_per_kg: Num
-    start: Num
+    strike_usd_per_kg: NonNegNum
+    start: YearNum
     """Decimal year the first settlement quarter starts (2025.75 = 1 Oct 2025)."""
-    end: Num
+    end: YearNum
     """Decimal year the last settlement quarter ends (2036.0 = 31 Dec 2035)."""
     volume_t: NumMap | None = None
     """Designated volume by calendar year (t/yr; later years repeat the last); or use
     ``volume_product``."""
     volume_product: Id | None = None
     """Designate the project's output of this product instead."""
-    volume_cap_t: Num | None = None
+    volume_cap_t: NonNegNum | None = None
     """Cap on the designated volume (t/yr)."""
-    upside_share: Num = 0.0
-    full_production_year: Num | None = None
+    upside_share: ShareNum = 0.0
+    full_production_year: YearNum | None = None
     """Decimal year from which the upside share applies (``None``: from the start)."""
     averaging: Literal["quarterly_average", "point"] = "quarterly_average"
     """Settle on the quarter's average price (Asian) or on the quarter-end price."""
@@ -150,14 +160,14 @@ class Offtake(_Base):
 
     kind: Literal["offtake"]
     product: Id
-    share_of_output: Num = 1.0
-    term_years: Num
+    share_of_output: ShareNum = 1.0
+    term_years: NonNegNum
     """Years from the start of production."""
     price_basis: Literal["market", "fixed", "cost_plus"] = "market"
-    price_usd_per_kg: Num | None = None
-    markup: Num | None = None
+    price_usd_per_kg: NonNegNum | None = None
+    markup: NonNegNum | None = None
     """Markup on unit cash cost for ``cost_plus``."""
-    min_ebitda_musd: Num | None = None
+    min_ebitda_musd: NonNegNum | None = None
     """Guaranteed minimum annual EBITDA of the project (topped up by the government)."""
     min_ebitda_growth: Num = 0.0
 
@@ -175,13 +185,13 @@ class Offtake(_Base):
 class Warrants(FinanceModel):
     """Warrants received with an equity investment (valued by Black–Scholes)."""
 
-    count_m: Num
+    count_m: NonNegNum
     """Number of shares, millions."""
-    strike: Num
-    term_years: Num
-    share_price: Num
-    volatility: Num
-    dividend_yield: Num = 0.0
+    strike: NonNegNum
+    term_years: NonNegNum
+    share_price: NonNegNum
+    volatility: NonNegNum
+    dividend_yield: ShareNum = 0.0
     source_id: Id | None = None
     grade: Grade | None = None
 
@@ -190,9 +200,9 @@ class PreferredEquity(_Base):
     """Preferred equity (and warrants) bought by the government."""
 
     kind: Literal["preferred_equity"]
-    amount_musd: Num
+    amount_musd: NonNegNum
     dividend_rate: Num = 0.0
-    value_ratio: Num | None = None
+    value_ratio: NonNegNum | None = None
     """Risk-adjusted expected value of the security per dollar invested; default
     ``1 - (1 - (1 - pd)^10)(1 - recovery)`` from the project's risk (assumption)."""
     warrants: Warrants | None = None
@@ -202,10 +212,10 @@ class Equipment(_Base):
     """Government-owned equipment installed in a private plant (DPA §303(e))."""
 
     kind: Literal["equipment"]
-    value_musd: Num
-    residual_share: Num = 0.0
+    value_musd: NonNegNum
+    residual_share: ShareNum = 0.0
     """Value the government recovers at the end of ``life_years`` (share of ``value_musd``)."""
-    life_years: Num = 10.0
+    life_years: NonNegNum = 10.0
 
 
 class StockpilePurchase(_Base):
@@ -213,9 +223,9 @@ class StockpilePurchase(_Base):
 
     kind: Literal["stockpile_purchase"]
     product: Id
-    tonnes_per_year: Num
-    years: Num
-    price_usd_per_kg: Num | None = None
+    tonnes_per_year: NonNegNum
+    years: NonNegNum
+    price_usd_per_kg: NonNegNum | None = None
     """Contract price; ``None`` buys at the market price."""
 
 

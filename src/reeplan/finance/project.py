@@ -11,7 +11,15 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from reeplan.finance.sourced import FinanceModel, Key, Num, NumList
+from reeplan.finance.sourced import (
+    FinanceModel,
+    Key,
+    NonNegNum,
+    Num,
+    NumList,
+    ShareNum,
+    YearNum,
+)
 from reeplan.schema.types import ISO3, Grade, Id
 
 __all__ = [
@@ -48,10 +56,10 @@ class Product(FinanceModel):
     """One product the project sells (its share of the element basket)."""
 
     name: Id
-    capacity_t: Num
+    capacity_t: NonNegNum
     """Nameplate output, t/yr."""
     price: PriceLink
-    opex_usd_per_kg: Num = 0.0
+    opex_usd_per_kg: NonNegNum = 0.0
     """Variable operating cost per kg of this product."""
 
 
@@ -61,7 +69,7 @@ class Input(FinanceModel):
     name: Id
     product: Id
     """The product whose output drives this input's quantity."""
-    t_per_t: Num
+    t_per_t: NonNegNum
     """Tonnes of input per tonne of that product."""
     price: PriceLink
 
@@ -69,9 +77,9 @@ class Input(FinanceModel):
 class Financing(FinanceModel):
     """How far the project is financed without federal support."""
 
-    committed_musd: Num = 0.0
+    committed_musd: NonNegNum = 0.0
     """Sponsor or private funds already committed to the capex."""
-    fid_delay_years: Num
+    fid_delay_years: NonNegNum
     """Expected wait to close financing without federal support (years)."""
     cost_of_debt: Num
     """The borrower's market borrowing rate (for the value of concessional credit)."""
@@ -95,11 +103,11 @@ class Triangular(FinanceModel):
 class RiskOverride(FinanceModel):
     """Project-specific risk inputs replacing the stage/maturity defaults of ``risk.py``."""
 
-    p_technical: Num | None = None
+    p_technical: ShareNum | None = None
     overrun: Triangular | None = None
     delay_years: Triangular | None = None
-    annual_pd: Num | None = None
-    recovery: Num | None = None
+    annual_pd: ShareNum | None = None
+    recovery: ShareNum | None = None
     source_id: Id | None = None
     grade: Grade | None = None
     note: str | None = None
@@ -123,21 +131,21 @@ class Project(FinanceModel):
     """Default source of the fields given as bare numbers."""
     grade: Grade | None = None
     note: str | None = None
-    decision_year: Num
+    decision_year: YearNum
     """Decimal year construction starts once financing is closed."""
-    build_years: Num
-    capex_musd: Num
+    build_years: NonNegNum
+    capex_musd: NonNegNum
     capex_schedule: NumList = Field(default_factory=lambda: {"value": [1.0]})
     """Share of capex in each planned build year (sums to 1), stretched over the actual build."""
     ramp_up: NumList
     """Utilisation in each operating year until it reaches 1 (e.g. [0.3, 0.6, 0.9])."""
-    life_years: Num
+    life_years: NonNegNum
     products: list[Product] = Field(min_length=1)
     inputs: list[Input] = []
-    opex_fixed_musd: Num
-    tax_rate: Num
+    opex_fixed_musd: NonNegNum
+    tax_rate: ShareNum
     discount_rate: Num
-    depreciation_years: Num
+    depreciation_years: NonNegNum
     financing: Financing
     risk: RiskOverride | None = None
 

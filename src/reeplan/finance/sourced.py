@@ -13,19 +13,29 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+)
 
 from reeplan.schema.types import Grade, Id
 
 __all__ = [
     "FinanceModel",
     "Key",
+    "NonNegNum",
     "Num",
     "NumList",
     "NumMap",
     "Provenance",
+    "ShareNum",
     "SourceRow",
     "Sourced",
+    "YearNum",
     "provenance",
     "val",
 ]
@@ -39,7 +49,8 @@ Key = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$", m
 class FinanceModel(BaseModel):
     """Base of every finance input model: strict, frozen, unknown keys rejected."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, validate_default=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, validate_default=True,
+                              allow_inf_nan=False)
 
 
 class Sourced(FinanceModel, Generic[T]):
@@ -64,6 +75,24 @@ def _wrap(value: Any) -> Any:
 
 Num = Annotated[Sourced[float], BeforeValidator(_wrap)]
 """A sourced float; a bare number is accepted and inherits the parent's source."""
+
+
+def _within(lo: float, hi: float, what: str) -> AfterValidator:
+    def check(v: Sourced[float]) -> Sourced[float]:
+        if not lo <= v.value <= hi:
+            msg = f"must be {what} (got {v.value:g})"
+            raise ValueError(msg)
+        return v
+
+    return AfterValidator(check)
+
+
+NonNegNum = Annotated[Num, _within(0.0, 1e9, "zero or more")]
+"""A sourced amount, price, volume or duration: not negative."""
+ShareNum = Annotated[Num, _within(0.0, 1.0, "a share between 0 and 1")]
+"""A sourced share or probability in [0, 1]."""
+YearNum = Annotated[Num, _within(1990.0, 2100.0, "a decimal year between 1990 and 2100")]
+"""A sourced decimal year."""
 NumList = Annotated[Sourced[list[float]], BeforeValidator(_wrap)]
 """A sourced list of floats (schedules, ramp-up curves)."""
 NumMap = Annotated[Sourced[dict[int, float]], BeforeValidator(_wrap)]

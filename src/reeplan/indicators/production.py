@@ -9,6 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import xarray as xr
 
+from reeplan.errors import ReeError
 from reeplan.indicators.flows import calc_hhi, calc_net_import_reliance, calc_shares
 from reeplan.io.dataset import Dataset
 
@@ -45,7 +46,13 @@ def mine_production_table(ds: Dataset, year: int, denominator: str = "world") ->
         ``"world"`` divides by the published rounded world total (USGS practice);
         ``"sum"`` by the sum of the listed countries and 'other'.
     """
-    arr = mine_production(ds).sel(year=year)
+    full = mine_production(ds)
+    years = [int(y) for y in full.year.values]
+    if year not in years:
+        msg = (f"year {year}: the dataset's mine_production table has no figures for it "
+               f"(it has {', '.join(map(str, years))}); choose one of those years")
+        raise ReeError(msg)
+    arr = full.sel(year=year)
     countries = arr.drop_sel(country=[c for c in AGGREGATES if c in arr.country])
     listed = countries.dropna("country")
     total = _denominator(arr, denominator)

@@ -25,7 +25,8 @@ from pydantic import BaseModel, ValidationError
 
 from reeplan.errors import Problem
 
-__all__ = ["MAX_ALIASES", "MAX_BYTES", "MAX_DEPTH", "YamlDoc", "validation_problems"]
+__all__ = ["MAX_ALIASES", "MAX_BYTES", "MAX_DEPTH", "MAX_VALUES", "YamlDoc",
+           "validation_problems"]
 
 MAX_BYTES = 2_000_000
 """Largest YAML file read (bytes)."""
@@ -33,6 +34,10 @@ MAX_ALIASES = 200
 """Most aliases (``*name``) one document may use."""
 MAX_DEPTH = 60
 """Deepest nesting of mappings and sequences."""
+MAX_VALUES = 200_000
+"""Most values (scalars, sequences, mappings) the document may hold once its aliases are
+expanded: a few aliases of aliases (a "billion laughs" bomb) expand exponentially, and any code
+that walks the data would hang."""
 
 
 class _LimitExceeded(yaml.YAMLError):
@@ -93,10 +98,13 @@ class YamlDoc:
         text = self._read(path)
         if text is None:
             return
-        loader = _Loader(text)
+        loader = None
         try:
+            loader = _Loader(text)  # its reader rejects control characters at once
             self.node = loader.get_single_node()
             if self.node is not None:
+                self._check_expansion(self.node)
+            if self.node is not None and not self.problems:
                 self._check_duplicates(self.node, "")
                 if not self.problems:
                     self.data = loader.construct_document(self.node)
@@ -107,7 +115,8 @@ class YamlDoc:
             self.problems.append(Problem(self.name, None, None, f"invalid YAML{where}: {what}"))
             self.node = None
         finally:
-            loader.dispose()
+            if loader is not None:
+                loader.dispose()
 
     def _read(self, path: Path) -> str | None:
         try:
@@ -135,6 +144,37 @@ class YamlDoc:
 
     def _fail(self, message: str) -> None:
         self.problems.append(Problem(self.name, None, None, message))
+
+    def _check_expansion(self, root: yaml.Node) -> None:
+        """Reject recursive aliases and documents that expand to more than MAX_VALUES values.
+
+        Sizes are counted per node once (memoised), so the check itself is linear in the file.
+        """
+        size: dict[int, int] = {}
+        on_path: set[int] = set()
+        stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+        while stack:
+            node, children_done = stack.pop()
+            key = id(node)
+            if children_done:
+                on_path.discard(key)
+                total = 1 + sum(size[id(c)] for c in _children(node))
+                size[key] = min(total, MAX_VALUES + 1)
+                continue
+            if key in size:
+                continue
+            if key in on_path:
+                self._fail(f"invalid YAML (line {node.start_mark.line + 1}): an alias refers "
+                           "to a value that contains it (recursive alias)")
+                self.node = None
+                return
+            on_path.add(key)
+            stack.append((node, True))
+            stack.extend((c, False) for c in _children(node) if id(c) not in size)
+        if size.get(id(root), 0) > MAX_VALUES:
+            self._fail(f"invalid YAML: its aliases expand to more than {MAX_VALUES:,} values "
+                       "(an alias bomb?)")
+            self.node = None
 
     def _check_duplicates(self, root: yaml.Node, path: str) -> None:
         """Duplicate keys anywhere in the tree (iterative; each node visited once)."""
@@ -194,6 +234,14 @@ class YamlDoc:
             parts.append(str(part))
             line = node.start_mark.line + 1
         return ".".join(parts), line
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
 
 
 def validation_problems(doc: YamlDoc, exc: ValidationError, prefix: tuple[Any, ...] = ()

@@ -41,7 +41,8 @@ __all__ = [
 
 
 class _Dist(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # strict: ``true`` is not a number; no NaN or infinity (an unbounded side is left out)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
     source: str | None = None
     """Source id (``sources.csv``) or ``assumption: <reasoning>`` for this distribution."""

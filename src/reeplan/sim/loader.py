@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from reeplan.chain.model import GROUPS
-from reeplan.errors import Problem, ScenarioError
+from reeplan.errors import Problem, ScenarioError, shorten
 from reeplan.io.dataset import Dataset
 from reeplan.io.yaml import YamlDoc
 from reeplan.sim.dists import DatasetValue as _DV
@@ -37,18 +37,29 @@ def resolve_ref(ref: str | Path, base: Path | None = None) -> Path:
         If neither a preset nor a file of that name exists.
     """
     text = str(ref)
-    if not text.endswith((".yaml", ".yml")) and "/" not in text:
-        path = preset_path(text)
-        if path is not None:
+    try:
+        if not text.endswith((".yaml", ".yml")) and "/" not in text:
+            preset = preset_path(text)
+            if preset is not None:
+                return preset
+        path = Path(text)
+        if not path.is_absolute() and base is not None and (base / path).is_file():
+            path = base / path
+        if path.is_file():
             return path
-    path = Path(text)
-    if not path.is_absolute() and base is not None and (base / path).is_file():
-        path = base / path
-    if path.is_file():
-        return path
+    except (OSError, ValueError) as exc:  # a name too long for a path, a NUL byte, ...
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise ScenarioError([Problem(_short(text), None, None,
+                                     f"not a usable scenario file name ({reason})")],
+                            "cannot load scenario") from None
 
-    raise ScenarioError([Problem(text, None, None, "no such scenario file or preset (presets: "
+    raise ScenarioError([Problem(_short(text), None, None,
+                                 "no such scenario file or preset (presets: "
                                  f"{', '.join(list_presets())})")], "cannot load scenario")
+
+
+def _short(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _read_yaml(path: Path) -> tuple[dict[str, Any] | None, list[Problem]]:
@@ -111,8 +122,8 @@ def _expand(path: Path, chain: tuple[Path, ...], problems: list[Problem]
             sub = {k: v for k, v in sub.items() if k not in ("name", "title", "description")}
             merged = _merge(merged, sub)
     merged = _merge(merged, {k: v for k, v in raw.items() if k != "includes"})
-    if includes:
-        merged["includes"] = [str(i) for i in includes]
+    if includes:  # only the names given as text (others are problems above)
+        merged["includes"] = [i for i in includes if isinstance(i, str)]
     return merged
 
 
@@ -171,7 +182,7 @@ def _message(err: dict[str, Any]) -> str:
     msg = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
     value = err.get("input")
     if value is not None and not isinstance(value, dict | list) and kind != "value_error":
-        return f"{msg} (got {value!r})"
+        return f"{msg} (got {shorten(value)})"
     return msg
 
 

@@ -95,8 +95,18 @@ def quarter_index(when: str | date, origin: int = HORIZON[0]) -> float:
     return 4.0 * (y - origin) + q0 + frac
 
 
+DATE_YEARS = (HORIZON[0] - 30, HORIZON[1] + 30)
+"""Years a scenario date may name: shocks may have started before the horizon (the December
+2023 technology ban) or end after it, but 1800 or 2200 is a typing error."""
+
+
 def _when(v: str | date) -> str:
-    quarter_index(v)
+    q = quarter_index(v)
+    year = HORIZON[0] + int(q // 4)
+    if not DATE_YEARS[0] <= year <= DATE_YEARS[1]:
+        msg = (f"{v} is far outside the simulated horizon {HORIZON[0]}–{HORIZON[1]} (dates "
+               f"must lie in {DATE_YEARS[0]}–{DATE_YEARS[1]})")
+        raise ValueError(msg)
     return v.isoformat() if isinstance(v, date) else str(v).strip()
 
 
@@ -129,7 +139,8 @@ OptShare = Annotated[Param | None, _range(0.0, 1.0)]
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # strict: ``true`` is not a number and ``2025.0`` not a year; no NaN or infinity anywhere
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
 
 class _Shock(_Model):
@@ -275,7 +286,7 @@ class Stockpile(_Model):
 
     acquired_fraction: Share = 1.0
     """Share of the plan quantities held (asm_sim_nds_acquired)."""
-    through_fiscal_year: int = 2025
+    through_fiscal_year: int = Field(2025, ge=1990, le=HORIZON[1])
     """Plan rows up to this fiscal year count as held."""
     release: bool = True
     """Whether a release order (50 U.S.C. 98f) is issued when the disruption starts."""
@@ -297,8 +308,8 @@ class Dpa(_Model):
 class Scenario(_Model):
     """A disruption scenario."""
 
-    name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
-    title: str = Field(min_length=1)
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=100)
+    title: str = Field(min_length=1, max_length=300)
     description: str = ""
     sources: list[str] = Field(min_length=1)
     """Ids of the dataset rows the scenario rests on (sources, export_controls, trade_links,

@@ -35,11 +35,11 @@ from typing import Annotated, Any, Literal
 
 import numpy as np
 import pandas as pd
-import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 from scipy import stats
 
 from reeplan.errors import Problem, ScenarioError
+from reeplan.io.yaml import YamlDoc
 from reeplan.sim.dists import Param, param_bounds
 from reeplan.sim.scenario import (
     FORMS,
@@ -239,14 +239,12 @@ def default_model_path() -> Path:
 
 
 def _read(path: Path) -> dict[str, Any]:
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ScenarioError([Problem(str(path), None, None, str(exc))],
-                            f"cannot read {path}") from None
-    if not isinstance(raw, dict):
-        raise ScenarioError([Problem(str(path), None, None, "must be a YAML mapping")],
-                            f"cannot read {path}")
+    """The file as a mapping, read by the strict YAML reader (limits, duplicate keys, NUL bytes;
+    dates kept as text)."""
+    doc = YamlDoc(path)
+    raw = doc.mapping("a YAML mapping")
+    if raw is None:
+        raise ScenarioError(doc.problems, f"cannot read {path}")
     return _dates_to_str(raw)
 
 

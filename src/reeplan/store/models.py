@@ -34,10 +34,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-__all__ = ["RUN_STATUSES", "Base", "RunMetricRow", "RunResultRow", "RunRow"]
+__all__ = ["RUN_STATUSES", "SHOWN_STATUSES", "Base", "RunMetricRow", "RunResultRow", "RunRow"]
 
 RUN_STATUSES = ("running", "succeeded", "failed")
 """Allowed values of ``runs.status``."""
+SHOWN_STATUSES = (*RUN_STATUSES, "stale")
+"""Statuses a reader sees: ``stale`` is a ``running`` run whose heartbeat is older than the
+lease (its process died or lost the store)."""
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_name)s",
@@ -82,6 +85,9 @@ class RunRow(Base):
     error: Mapped[str | None] = mapped_column(Text)
     timings: Mapped[dict[str, float] | None] = mapped_column(JSONType)
     """Seconds per pipeline step."""
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    """Last sign of life of a running run (its process updates it every few seconds); a
+    running run whose heartbeat is older than the lease is shown as ``stale``."""
 
 
 class RunResultRow(Base):

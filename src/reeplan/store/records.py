@@ -83,6 +83,10 @@ class RunSummary:
     seed: int | None
     error: str | None
     timings: dict[str, float]
+    heartbeat_at: datetime | None = None
+    """Last sign of life of the run's process (``None`` for runs recorded before reeplan had
+    heartbeats). ``status`` is ``stale`` for a running run whose heartbeat is older than the
+    store's lease: its process died, and it will never finish."""
 
     @property
     def duration(self) -> float | None:
@@ -96,6 +100,7 @@ class RunSummary:
         d = {f: getattr(self, f) for f in RunSummary.__dataclass_fields__}
         d["started_at"] = self.started_at.isoformat()
         d["finished_at"] = self.finished_at.isoformat() if self.finished_at else None
+        d["heartbeat_at"] = self.heartbeat_at.isoformat() if self.heartbeat_at else None
         d["duration"] = self.duration
         return d
 

@@ -4,7 +4,14 @@ A run is written in two transactions. :meth:`RunStore.start_run` inserts the run
 ``running``; :meth:`RunStore.finish` writes every result table and headline metric and marks
 the run ``succeeded`` in one transaction, so a run is either complete or has no results at all.
 :meth:`RunStore.fail` (called by :meth:`RunStore.run` on any exception, including
-``KeyboardInterrupt``) marks it ``failed`` with the error message.
+``KeyboardInterrupt``) marks it ``failed`` with the error message (``interrupted by SIGTERM``
+for a terminated run).
+
+Lease: while :meth:`RunStore.run` is active a background thread updates the run's
+``heartbeat_at`` every third of the lease (``Settings.run_lease``, 60 s; ``REEPLAN_RUN_LEASE``).
+A ``running`` run whose last heartbeat is older than the lease is shown as ``stale``: its process
+was killed or lost the store, and it will never finish. Nothing is written when a reader sees a
+stale run, so a process that was only paused can still finish it.
 
 Concurrency: on SQLite the file is in WAL mode with a busy timeout and every write transaction
 starts with ``BEGIN IMMEDIATE`` (a writer waits for the lock instead of failing half-way); on
@@ -16,6 +23,7 @@ from __future__ import annotations
 import functools
 import os
 import re
+import threading
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -42,7 +50,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 
-from reeplan.store.models import RUN_STATUSES, RunMetricRow, RunResultRow, RunRow
+from reeplan.store.models import SHOWN_STATUSES, RunMetricRow, RunResultRow, RunRow
 from reeplan.store.records import (
     InputChange,
     Metric,
@@ -193,8 +201,15 @@ class RunStore:
     ...     run.record(tables={"exposure": table}, metrics={"china_share": (0.9, "share")})
     """
 
-    def __init__(self, url: str | os.PathLike[str] | None = None) -> None:
+    def __init__(self, url: str | os.PathLike[str] | None = None, *,
+                 lease: float | None = None) -> None:
         self._url = resolve_store_url(url)
+        if lease is None:
+            from reeplan.settings import get_settings
+
+            lease = get_settings().run_lease
+        self.lease = float(lease)
+        """Seconds without a heartbeat after which a running run is shown as ``stale``."""
         self._pending: dict[str, _Pending] = {}
         self._engine = self._create_engine()
         self._write_engine = self._engine.execution_options(reeplan_write=True)
@@ -359,10 +374,25 @@ class RunStore:
             "code_version": code_version or _code_version(),
             "seed": check_seed(seed),
         }
+        row["heartbeat_at"] = row["started_at"]
         with self._db("start a run in", write=True) as conn:
             conn.execute(insert(RunRow), row)
         self._pending[row["id"]] = _Pending()
         return row["id"]
+
+    def heartbeat(self, run_id: str) -> bool:
+        """Record that the process of a running run is alive (``heartbeat_at`` = now).
+
+        Returns
+        -------
+        bool
+            ``False`` when the run is no longer running.
+        """
+        with self._db("record a heartbeat in", write=True) as conn:
+            return conn.execute(
+                update(RunRow).where(RunRow.id == run_id, RunRow.status == "running")
+                .values(heartbeat_at=_now())
+            ).rowcount == 1
 
     def record(
         self,
@@ -497,16 +527,23 @@ class RunStore:
         """
         run_id = self.start_run(command, options, dataset_digest, dataset_paths, seed,
                                 code_version=code_version)
+        beat = _Heartbeat(self, run_id)
         try:
-            yield ActiveRun(self, run_id)
-            self.finish(run_id)
+            beat.start()
+            active = ActiveRun(self, run_id)
+            yield active
+            if not active.committed:
+                active.commit()
         except BaseException as exc:
             self._fail_quietly(run_id, exc)
             raise
+        finally:
+            beat.stop()
 
     def _fail_quietly(self, run_id: str, exc: BaseException) -> None:
         if isinstance(exc, KeyboardInterrupt):
-            message = "interrupted (KeyboardInterrupt)"
+            text = str(exc)
+            message = text if text.startswith("interrupted") else "interrupted by Ctrl-C"
         else:
             message = f"{type(exc).__name__}: {exc}".rstrip(": ")
         try:
@@ -524,7 +561,7 @@ class RunStore:
         limit
             At most this many runs; ``None`` or 0 for all.
         status
-            Only runs with this status (``running``, ``succeeded`` or ``failed``).
+            Only runs with this status (``running``, ``stale``, ``succeeded`` or ``failed``).
 
         Raises
         ------
@@ -536,14 +573,17 @@ class RunStore:
             raise StoreError(msg)
         query = select(RunRow).order_by(RunRow.started_at.desc(), RunRow.id)
         if status is not None:
-            if status not in RUN_STATUSES:
-                msg = f"status must be one of {', '.join(RUN_STATUSES)}, not {status!r}"
+            if status not in SHOWN_STATUSES:
+                msg = f"status must be one of {', '.join(SHOWN_STATUSES)}, not {status!r}"
                 raise StoreError(msg)
-            query = query.where(RunRow.status == status)
-        if limit:
+            query = query.where(RunRow.status == ("running" if status == "stale" else status))
+        if limit and status not in ("running", "stale"):
             query = query.limit(limit)
         with self._db("list runs in") as conn:
-            return [_summary(row) for row in conn.execute(query).mappings()]
+            runs = [_summary(row, self.lease) for row in conn.execute(query).mappings()]
+        if status in ("running", "stale"):
+            runs = [r for r in runs if r.status == status][: limit or None]
+        return runs
 
     def get_run(self, run_id: str) -> Run:
         """One run with its result tables (DataFrames) and headline metrics.
@@ -572,7 +612,7 @@ class RunStore:
                        RunMetricRow.label)
                 .where(RunMetricRow.run_id == full).order_by(RunMetricRow.key)
             ).all()
-        summary = _summary(row)
+        summary = _summary(row, self.lease)
         return Run(
             **{f: getattr(summary, f) for f in RunSummary.__dataclass_fields__},
             results={name: payload_to_frame(payload) for name, payload in results},
@@ -660,6 +700,19 @@ class ActiveRun:
 
     store: RunStore
     id: str
+    _state: dict[str, bool] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def committed(self) -> bool:
+        """Whether :meth:`commit` has written the run as ``succeeded``."""
+        return self._state.get("committed", False)
+
+    def commit(self) -> None:
+        """Write the recorded results and mark the run ``succeeded`` now, before the block
+        ends (``reeplan run`` commits the store before it publishes the brief); see
+        :meth:`RunStore.finish`."""
+        self.store.finish(self.id)
+        self._state["committed"] = True
 
     def record(
         self,
@@ -682,10 +735,47 @@ class ActiveRun:
                 pending.timings[name] = pending.timings.get(name, 0.0) + perf_counter() - start
 
 
-def _summary(row: Mapping[str, Any]) -> RunSummary:
+class _Heartbeat:
+    """Background thread that updates a running run's ``heartbeat_at`` every lease / 3 s."""
+
+    def __init__(self, store: RunStore, run_id: str) -> None:
+        self._store, self._run_id = store, run_id
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        if self._store._url.database in (None, "", ":memory:") and \
+                self._store.dialect == "sqlite":
+            return  # one shared connection: an in-memory store lives only as long as its process
+        self._thread = threading.Thread(
+            target=self._loop, name=f"reeplan-heartbeat-{self._run_id[:8]}", daemon=True)
+        self._thread.start()
+
+    def _loop(self) -> None:
+        interval = max(self._store.lease / 3.0, 0.05)
+        while not self._stop.wait(interval):
+            try:
+                if not self._store.heartbeat(self._run_id):
+                    return  # finished or failed
+            except Exception:
+                continue
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5.0)
+
+
+def _summary(row: Mapping[str, Any], lease: float | None = None) -> RunSummary:
+    status = row["status"]
+    beat = row.get("heartbeat_at")
+    alive = _utc(beat) if beat is not None else _utc(row["started_at"])
+    if status == "running" and lease is not None and \
+            (_now() - alive).total_seconds() > lease:
+        status = "stale"
     return RunSummary(
         id=row["id"],
-        status=row["status"],
+        status=status,
         started_at=_utc(row["started_at"]),
         finished_at=_utc(row["finished_at"]) if row["finished_at"] is not None else None,
         command=row["command"],
@@ -696,6 +786,7 @@ def _summary(row: Mapping[str, Any]) -> RunSummary:
         seed=row["seed"],
         error=row["error"],
         timings=row["timings"] or {},
+        heartbeat_at=_utc(beat) if beat is not None else None,
     )
 
 

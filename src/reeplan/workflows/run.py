@@ -32,7 +32,7 @@ from reeplan.workflows.exposure import EXPOSURE_YEARS, ExposureResult, exposure
 from reeplan.workflows.portfolio import PortfolioOutcome, portfolio
 from reeplan.workflows.simulate import build_sim_network, load_scenarios, simulate
 
-__all__ = ["STEPS", "Analysis", "RunOptions", "run_analysis"]
+__all__ = ["STEPS", "Analysis", "RunOptions", "run_analysis", "shown_path"]
 
 Progress = Callable[[str, int, int], None]
 STEPS = ("simulate", "finance", "optimize")
@@ -126,6 +126,9 @@ def run_analysis(ds: Dataset, options: RunOptions, progress: Progress | None = N
         timings[name] = time.perf_counter() - t
         return value
 
+    # inputs first: a bad scenario file fails before any work is done
+    scenarios = (load_scenarios(list(options.scenarios), ds)
+                 if "simulate" not in options.skip or "optimize" not in options.skip else [])
     summary = timed("summary", lambda: build_summary(ds, options.year))
     chain = timed("chain", lambda: build_chain(ds, ChainOptions()))
     checked = timed("validation", lambda: validation_table(ds, chain))
@@ -133,7 +136,6 @@ def run_analysis(ds: Dataset, options: RunOptions, progress: Progress | None = N
                                               chokepoints=options.chokepoints, chain=chain))
     an = Analysis(options, ds, chain, summary, expo, checked)
     if "simulate" not in options.skip or "optimize" not in options.skip:
-        scenarios = load_scenarios(list(options.scenarios), ds)
         an.scenario_assumptions = {sc.name: list(getattr(sc, "assumptions", []))
                                    for sc in scenarios}
 
@@ -160,11 +162,36 @@ def run_analysis(ds: Dataset, options: RunOptions, progress: Progress | None = N
         "code_version": code_version(),
         "python": platform.python_version(),
         "dataset_digest": ds.digest,
-        "dataset_paths": [str(p) for p in ds.paths],
+        "dataset_paths": [shown_path(p) for p in ds.paths],
         "dataset_files": list(ds.files),
-        "options": options.model_dump(mode="json"),
+        "options": _shown_options(options),
         "seed": options.seed,
         "chain_parameters": chain.params.__dict__,
         "mine_basis": chain.data.attrs.get("mine_basis", ""),
     }
     return an
+
+
+def shown_path(path: Path | str) -> str:
+    """How a local path appears in shared provenance: ``bundled`` for the bundled dataset,
+    else the file or folder name (never an absolute local path, which names users and
+    machines)."""
+    from reeplan.io.readers import bundled_data_dir
+
+    p = Path(path)
+    try:
+        if p.resolve() == bundled_data_dir().resolve():
+            return "bundled"
+    except OSError:
+        pass
+    return p.name or str(p)
+
+
+def _shown_options(options: RunOptions) -> dict[str, Any]:
+    out = options.model_dump(mode="json")
+    if options.data is not None:
+        out["data"] = shown_path(options.data)
+    out["overlay"] = [shown_path(p) for p in options.overlay]
+    out["scenarios"] = [shown_path(s) if s.endswith((".yaml", ".yml")) or "/" in s else s
+                        for s in options.scenarios]
+    return out
