@@ -143,13 +143,17 @@ def findings(result: RunResult) -> list[Finding]:
         parts = (", ".join(have[:-1]) + " and " + have[-1] if len(have) > 1
                  else "".join(have)) + " output" if have else ""
         hhi = _headline(summ, "mine_hhi")
+        nir = _headline(summ, "us_nir_compounds_metals")
+        nir_text = (f" The US imports {nir:.0%} of the rare-earth compounds and metals it uses "
+                    "(net import reliance)." if nir is not None and math.isfinite(nir) and nir >= 0
+                    else "")
         if mine is not None:
             out.append(Finding(
                 "concentration", "China controls every stage",
                 f"China mined {mine:.0%} of the world's rare earths in {year}"
                 + (f" and holds {parts} (the later stages are lower bounds)" if parts else "")
                 + (f"; mine-production HHI {hhi:.2f} (above 0.25 is highly concentrated)."
-                   if hhi is not None else "."),
+                   if hhi is not None else ".") + nir_text,
                 mine, "share", "published statistics; no sampling range",
                 "USGS Mineral Commodity Summaries 2026; IEA (stage shares)"))
     expo = _section(result, "exposure")

@@ -139,7 +139,7 @@ def _print_tables(sc: Any, res: Any, short: pd.DataFrame, tts: pd.DataFrame,
     tcols = ["element", "sector", "stockpile", "tts_years_p5", "tts_years_p50", "tts_years_p95",
              "ttr_years_p50", "p_exposed"]
     out.print(rich_table(key[tcols], title="Time to survive / recover, defense demand of Dy and "
-                         "Tb (years from the first shock; inf = not within 2040)",
+                         "Tb (years from the first shock)",
                          floatfmt={c: ".2f" for c in tcols if "years" in c} | {
                              "p_exposed": ".0%"}))
     sel = prices[prices["element"].isin(["Nd", "Pr", "Dy", "Tb"])]
