@@ -45,7 +45,8 @@ def summary_section(s: Summary, year: int) -> Section:
     sec.headlines.append(Headline("us_nir_compounds_metals", float(nir["nir_computed"]), "share",
                                   f"US net import reliance, compounds and metals "
                                   f"{int(nir['year'])}", "us_salient (USGS MCS 2026)"))
-    bars = latest.assign(stage_label=latest["stage"].str.capitalize()
+    order = {st: i for i, st in enumerate(("mining", "separation", "metal", "magnet"))}
+    bars = latest.sort_values("stage", key=lambda c: c.map(order)).assign(stage_label=latest["stage"].str.capitalize()
                          + " (" + latest["year"].astype(int).astype(str) + ")")
     sec.figures["china_share_by_stage"] = with_source(bar_figure(
         bars, "stage_label", {"adversary_share": "China's share"},
