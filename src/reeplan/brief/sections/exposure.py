@@ -46,8 +46,9 @@ def summary_section(s: Summary, year: int) -> Section:
                                   f"US net import reliance, compounds and metals "
                                   f"{int(nir['year'])}", "us_salient (USGS MCS 2026)"))
     order = {st: i for i, st in enumerate(("mining", "separation", "metal", "magnet"))}
-    bars = latest.sort_values("stage", key=lambda c: c.map(order)).assign(stage_label=latest["stage"].str.capitalize()
-                         + " (" + latest["year"].astype(int).astype(str) + ")")
+    bars = latest.sort_values("stage", key=lambda c: c.map(order))
+    bars = bars.assign(stage_label=bars["stage"].str.capitalize()
+                       + " (" + bars["year"].astype(int).astype(str) + ")")
     sec.figures["china_share_by_stage"] = with_source(bar_figure(
         bars, "stage_label", {"adversary_share": "China's share"},
         f"China's share of world output by stage, latest year up to {year}",
