@@ -113,6 +113,10 @@ class ReportFigure:
         """HTML of the interactive figure (arguments as plotly's ``Figure.to_html``)."""
         return self.plotly.to_html(**kwargs)
 
+    def _repr_html_(self) -> str:
+        """In a notebook: the interactive figure (plotly.js inline, works offline)."""
+        return self.plotly.to_html(full_html=False, include_plotlyjs=True)
+
 
 # -- Sankey ---------------------------------------------------------------------------------
 
