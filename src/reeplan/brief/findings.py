@@ -256,12 +256,13 @@ def _award_finding(aw: AwardSummary) -> Finding:
              if math.isfinite(aw.usd_per_weighted_t) else "no measurable shortfall avoided")
     cover = (f"{aw.defense_cover_months:.0f} more months of defense cover"
              if aw.defense_cover_months >= 0.5 else
-             "no added months of defense cover (time to survive is set by the stockpile, not "
-             "by new plants that start after the first shock)")
+             "no added months of defense cover (the P50 time to survive of defense demand does "
+             "not change in the simulated scenarios)")
     spare = ""
-    if math.isfinite(aw.budget_usd) and aw.cost_usd < 0.9 * aw.budget_usd:
+    if (math.isfinite(aw.budget_usd) and aw.cost_usd < 0.9 * aw.budget_usd
+            and abs(aw.marginal_value) < 1e-6):
         spare = (f" The budget is not binding: {format_money(aw.budget_usd - aw.cost_usd)} "
-                 "is left because no other candidate lowers the expected shortfall.")
+                 "is left, and the next $1bn would avoid no further shortfall.")
     return Finding(
         "awards", "Recommended awards",
         f"Fund {names}: {format_money(aw.cost_usd)} of scored cost buys "
@@ -286,10 +287,10 @@ def risks(result: RunResult) -> list[str]:
         base = sim.tables["sim_baseline"]
         gaps = base[base["coverage"] < 0.999]
         if len(gaps):
-            els = ", ".join(f"{r['element']} {r['coverage']:.0%} via {r['route']}s"
-                            for _, r in gaps.iterrows())
-            out.append(f"Structural gaps before any shock: the unshocked chain routes only "
-                       f"part of US demand ({els}).")
+            els = "; ".join(f"{r['element']} {r['route']}: {r['coverage']:.0%} of "
+                            f"{r['demand_t']:,.0f} t" for _, r in gaps.iterrows())
+            out.append(f"Structural gaps before any shock: the unshocked chain does not deliver "
+                       f"all US demand ({els}); these gaps are in every scenario.")
     fin = _section(result, "finance")
     if fin is not None and len(fin.tables.get("award_costs", [])):
         c = fin.tables["award_costs"]
