@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEVSTAMP := $(VENV)/.installed-dev
 
-.PHONY: run test lint bench install install-dev clean
+.PHONY: run test lint bench install install-dev clean docs
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) on PATH (or set PYTHON=...)"; exit 1; }
@@ -48,3 +48,14 @@ clean:
 # examples per target (`make test` runs 30; `reeplan run` combinations a third of that)
 fuzz: $(DEVSTAMP)
 	REEPLAN_FUZZ_EXAMPLES=1000 $(BIN)/python -m pytest -q -p no:cacheprovider tests/fuzz
+
+DOCSTAMP := $(VENV)/.installed-docs
+
+$(DOCSTAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[docs]"
+	@touch $@
+
+# the documentation site, built into site/ from local files only (opens offline)
+docs: $(DOCSTAMP)
+	$(BIN)/reeplan scenarios schema --out docs/schema
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict

@@ -40,3 +40,22 @@ def replace_in(path: Path, old: str, new: str) -> None:
     text = path.read_text()
     assert text.count(old) == 1, f"{old!r} occurs {text.count(old)} times in {path.name}"
     path.write_text(text.replace(old, new))
+
+
+@pytest.fixture(scope="session")
+def small_brief(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """One small run's brief (16 samples, no chokepoints), written once per session."""
+    import json
+
+    from reeplan.brief import build_brief, write_brief
+    from reeplan.io.readers import load_dataset
+    from reeplan.settings import Settings
+    from reeplan.workflows.run import RunOptions, run_analysis
+
+    out = tmp_path_factory.mktemp("small-brief")
+    options = RunOptions.from_settings(Settings(), samples=16, seed=3, chokepoints=False)
+    result = build_brief(run_analysis(load_dataset(), options))
+    write_brief(result, out)
+    return {"result": result, "out": out,
+            "html": (out / "brief.html").read_text(encoding="utf-8"),
+            "json": json.loads((out / "brief.json").read_text(encoding="utf-8"))}

@@ -40,7 +40,8 @@ def test_brief_has_every_section(brief: dict) -> None:
     for name in [*SECTIONS, "executive-summary", "methods", "provenance"]:
         assert f'id="{name}"' in brief["html"]
     for fig in ("fig-sankey_ndpr", "fig-china_share_heatmap", "fig-shortfall_fan",
-                "fig-tts_vs_ttr", "fig-frontier"):
+                "fig-tts_vs_ttr", "fig-frontier", "fig-china_share_by_stage",
+                "fig-award_costs"):
         assert fig in brief["html"], fig
 
 
@@ -69,17 +70,20 @@ def test_headline_numbers_agree(brief: dict) -> None:
 
 def test_workbook_matches_json(brief: dict) -> None:
     wb = openpyxl.load_workbook(brief["xlsx"], read_only=True)
-    rows = list(wb["headlines"].iter_rows(values_only=True))
+    rows = list(wb["Headline numbers"].iter_rows(values_only=True))
     header = rows[0]
     by_key = {r[header.index("key")]: r[header.index("value")] for r in rows[1:]}
+    inf = {k for k, v in by_key.items() if v == "inf"}
     for h in brief["json"]["headlines"]:
         if isinstance(h["value"], float):
             assert by_key[h["key"]] == pytest.approx(h["value"])
+        elif h["value"] is None and h["unit"] == "years":
+            assert h["key"] in inf
     tables = brief["json"]["sections"][0]["tables"]["mine_production"]
-    sheet = wb["summary.mine_production"]
+    sheet = wb["Mine production"]
     values = list(sheet.iter_rows(values_only=True))
-    assert len(values) - 1 == len(tables)
-    assert values[1][2] == pytest.approx(tables[0]["production_t"])
+    assert len(values) - 2 == len(tables)  # a title row and the header
+    assert values[2][2] == pytest.approx(tables[0]["production_t"])
 
 
 def test_every_source_shown_resolves(brief: dict) -> None:

@@ -58,3 +58,17 @@ class RunResult:
     def tables(self) -> dict[str, pd.DataFrame]:
         """All tables keyed ``section.table``."""
         return {f"{s.name}.{k}": v for s in self.sections for k, v in s.tables.items()}
+
+    def _repr_html_(self) -> str:
+        """In a notebook: the headline numbers, then the sections and their tables
+        (``reeplan.brief.findings.findings(result)`` gives the written findings)."""
+        import html
+
+        from reeplan.brief.formats import format_cell
+
+        items = "".join(f"<li>{html.escape(h.label)}: <b>{format_cell(h.value, 'number')}</b> "
+                        f"{html.escape(h.unit)}</li>" for h in self.headlines() if h.primary)
+        secs = "".join(f"<li>{html.escape(s.title)}: {', '.join(s.tables)}</li>"
+                       for s in self.sections)
+        return (f"<p><b>reeplan run</b></p><ol>{items}</ol><p>Sections and tables:</p>"
+                f"<ul>{secs}</ul>")

@@ -31,11 +31,13 @@ __all__ = [
     "COUNTRY_COLORS",
     "STAGE_ORDER",
     "ReportFigure",
+    "bar_figure",
     "china_share_heatmap",
     "country_color",
     "fan_chart",
     "plot_fan",
     "sankey_figure",
+    "with_source",
     "write_figure",
 ]
 
@@ -111,6 +113,10 @@ class ReportFigure:
         """HTML of the interactive figure (arguments as plotly's ``Figure.to_html``)."""
         return self.plotly.to_html(**kwargs)
 
+    def _repr_html_(self) -> str:
+        """In a notebook: the interactive figure (plotly.js inline, works offline)."""
+        return self.plotly.to_html(full_html=False, include_plotlyjs=True)
+
 
 # -- Sankey ---------------------------------------------------------------------------------
 
@@ -175,6 +181,9 @@ def sankey_figure(flows: pd.DataFrame, title: str) -> ReportFigure:
             "y": np.clip(nodes["y"], 0.001, 0.999).tolist(),
             "pad": 12,
             "thickness": 16,
+            "customdata": nodes[["inflow", "outflow"]].astype(float).values.tolist(),
+            "hovertemplate": "%{label}<br>input %{customdata[0]:,.0f} t · output "
+                             "%{customdata[1]:,.0f} t<extra></extra>",
         },
         link={
             "source": links["source"].tolist(),
@@ -473,7 +482,8 @@ def fan_chart(percentiles: pd.DataFrame, title: str = "", y_label: str = "") -> 
     fig.update_layout(title={"text": title}, xaxis={"title": {"text": "Quarter"},
                                                     "categoryorder": "array",
                                                     "categoryarray": quarters},
-                      yaxis={"title": {"text": y_label}}, height=460)
+                      yaxis={"title": {"text": y_label}, "rangemode": "tozero"}, height=460)
+    ax.set_ylim(bottom=0)
     step = max(1, len(quarters) // 12)
     ax.set_xticks(range(0, len(quarters), step), quarters[::step], rotation=45, ha="right")
     ax.set_xlabel("Quarter")
@@ -530,21 +540,37 @@ def _rgba(hex_color: str, alpha: float) -> str:
 # -- frontier and time to survive / recover ------------------------------------------------
 
 
-def frontier_figure(frontier: pd.DataFrame, title: str = "Efficient frontier of DPA awards"
+def frontier_figure(frontier: pd.DataFrame,
+                    title: str = "Expected weighted shortfall avoided, by award budget"
                     ) -> ReportFigure:
-    """Expected weighted shortfall against budget (columns ``budget_usd``, ``expected_loss``)."""
+    """Expected weighted shortfall avoided against budget, both axes from zero.
+
+    ``frontier`` has columns ``budget_usd`` and ``expected_loss``; the shortfall avoided is the
+    expected loss at the smallest budget (no awards) less the expected loss at each budget, so a
+    0.9 % change does not look like a cliff. The expected loss itself is in ``data``.
+    """
     data = frontier[["budget_usd", "expected_loss"]].astype(float).copy()
+    base = float(data["expected_loss"].iloc[int(data["budget_usd"].idxmin())]) if len(data) \
+        else 0.0
+    data["avoided"] = base - data["expected_loss"]
     x = (data["budget_usd"] / 1e9).tolist()
-    fig = go.Figure(go.Scatter(x=x, y=data["expected_loss"].tolist(), mode="lines+markers",
-                               line={"color": "#1f5fa8", "width": 2}, name="optimum"))
-    fig.update_layout(title={"text": title}, height=420,
-                      xaxis={"title": {"text": "Budget (scored cost, $bn)"}},
-                      yaxis={"title": {"text": "Expected weighted shortfall (t REO-eq)"}})
+    y_label = "Weighted shortfall avoided (weighted t REO-eq)"
+    fig = go.Figure(go.Scatter(
+        x=x, y=data["avoided"].tolist(), mode="lines+markers",
+        line={"color": "#1f5fa8", "width": 2}, name="optimal portfolio",
+        customdata=data["expected_loss"].tolist(),
+        hovertemplate="budget $%{x:.2f}bn<br>avoided %{y:,.1f} weighted t<br>"
+                      "remaining %{customdata:,.0f} weighted t<extra></extra>"))
+    fig.update_layout(title={"text": title}, height=420, showlegend=False,
+                      xaxis={"title": {"text": "Budget (scored cost, $bn)"}, "rangemode": "tozero"},
+                      yaxis={"title": {"text": y_label}, "rangemode": "tozero"})
     static = MplFigure(figsize=(8, 4.2), layout="constrained")
     ax = static.add_subplot()
-    ax.plot(x, data["expected_loss"], marker="o", color="#1f5fa8")
+    ax.plot(x, data["avoided"], marker="o", color="#1f5fa8")
     ax.set_xlabel("Budget (scored cost, $bn)")
-    ax.set_ylabel("Expected weighted shortfall (t REO-eq)")
+    ax.set_ylabel(y_label)
+    ax.set_xlim(left=0)
+    ax.set_ylim(bottom=0, top=max(float(data["avoided"].max()) * 1.15, 1.0))
     ax.set_title(title)
     ax.grid(alpha=0.3)
     return ReportFigure(title, fig, static, {"frontier": data})
@@ -575,11 +601,15 @@ def tts_ttr_figure(tts: pd.DataFrame, title: str = "Time to survive against time
     fig.add_trace(go.Scatter(x=[0, top], y=[0, top], mode="lines", name="TTS = TTR",
                              line={"dash": "dot", "color": "grey"}))
     fig.update_layout(title={"text": title}, height=480,
-                      xaxis={"title": {"text": "Time to survive, P50 (years)"}},
-                      yaxis={"title": {"text": "Time to recover, P50 (years)"}})
+                      xaxis={"title": {"text": "Time to survive, P50 (years)"},
+                             "rangemode": "tozero"},
+                      yaxis={"title": {"text": "Time to recover, P50 (years)"},
+                             "rangemode": "tozero"})
     ax.plot([0, top], [0, top], ls=":", color="grey")
     ax.set_xlabel("Time to survive, P50 (years)")
     ax.set_ylabel("Time to recover, P50 (years)")
+    ax.set_xlim(left=0)
+    ax.set_ylim(bottom=0)
     ax.set_title(title)
     if len(data):
         ax.legend()
@@ -610,3 +640,53 @@ def plot_fan(fan: pd.DataFrame, path: Path) -> Path:
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return Path(path)
+
+
+# -- bars and the source line ----------------------------------------------------------------
+
+
+def bar_figure(frame: pd.DataFrame, x: str, ys: Mapping[str, str], title: str, y_label: str,
+               percent: bool = False) -> ReportFigure:
+    """Grouped bars of ``frame[ys]`` by ``frame[x]``, y-axis from zero.
+
+    ``ys`` maps a column to its legend name. ``percent`` formats the axis as 0–100 %.
+    """
+    data = frame[[x, *ys]].copy()
+    palette = ["#1f5fa8", "#c62828", "#2e7d32", "#7b1fa2"]
+    fig = go.Figure()
+    static = MplFigure(figsize=(8, 4.2), layout="constrained")
+    ax = static.add_subplot()
+    cats = data[x].astype(str).tolist()
+    width = 0.8 / max(len(ys), 1)
+    for k, (col, name) in enumerate(ys.items()):
+        vals = pd.to_numeric(data[col], errors="coerce").astype(float)
+        fmt = "%{y:.0%}" if percent else "%{y:,.0f}"
+        fig.add_trace(go.Bar(x=cats, y=vals.tolist(), name=name,
+                             marker={"color": palette[k % len(palette)]},
+                             texttemplate=fmt, textposition="outside"))
+        ax.bar(np.arange(len(cats)) + k * width - 0.4 + width / 2, vals, width,
+               color=palette[k % len(palette)], label=name)
+    yaxis: dict[str, Any] = {"title": {"text": y_label}, "rangemode": "tozero"}
+    if percent:
+        yaxis.update(tickformat=".0%", range=[0, 1.08])
+    fig.update_layout(title={"text": title}, height=420, barmode="group", yaxis=yaxis,
+                      showlegend=len(ys) > 1, uniformtext={"minsize": 9, "mode": "hide"})
+    ax.set_xticks(range(len(cats)), cats)
+    ax.set_ylabel(y_label)
+    ax.set_ylim(0, 1.05 if percent else None)
+    ax.set_title(title)
+    if len(ys) > 1:
+        ax.legend(frameon=False)
+    return ReportFigure(title, fig, static, {"bars": data})
+
+
+def with_source(fig: ReportFigure, source: str) -> ReportFigure:
+    """The figure with a source line under the plot (HTML and PNG)."""
+    text = f"Source: {source}"
+    fig.plotly.add_annotation(text=text, xref="paper", yref="paper", x=0, y=-0.02,
+                              yshift=-52, xanchor="left", yanchor="top", showarrow=False,
+                              font={"size": 11, "color": "#5b6775"}, align="left")
+    margin = fig.plotly.layout.margin
+    fig.plotly.update_layout(margin={"b": max(int(margin.b or 0), 90)})
+    fig.static.text(0.01, 0.005, text, fontsize=7, color="#5b6775", ha="left", va="bottom")
+    return fig

@@ -8,7 +8,6 @@ of them are complete (:mod:`reeplan.brief.publish`), so a failed run leaves noth
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,8 +16,19 @@ from typing import Any
 import jinja2
 import pandas as pd
 
-from reeplan.brief.model import Headline, RunResult
-from reeplan.brief.safe import cells_as_text
+from reeplan.brief.excel import write_excel
+from reeplan.brief.findings import award_summary, findings, risks
+from reeplan.brief.formats import (
+    COLUMNS,
+    TABLE_TITLES,
+    column_kind,
+    format_cell,
+    format_money,
+    format_years,
+    header,
+)
+from reeplan.brief.glossary import GLOSSARY
+from reeplan.brief.model import RunResult
 from reeplan.io.jsonable import dumps, to_jsonable
 
 __all__ = ["BRIEF_FILES", "format_value", "to_json_dict", "write_brief"]
@@ -42,19 +52,23 @@ def format_value(value: float, unit: str) -> str:
     """
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "n/a"
+    if unit == "years":
+        return format_years(value)
     if isinstance(value, float) and math.isinf(value):
-        return "never" if unit in ("quarters", "years") and value > 0 else str(value)
+        return "∞" if value > 0 else "−∞"
     if unit == "share":
         return f"{value:.1%}"
     if unit == "USD":
-        return f"${value:,.0f}"
+        return format_money(value)
+    if unit == "million USD":
+        return format_money(value * 1e6)
     if unit == "index":
         return f"{value:.3f}"
     if unit in ("t", "t REO-eq", "t/yr"):
         return f"{value:,.0f} {unit}"
     if unit in ("quarters", "years"):
         return f"{value:.1f} {unit}"
-    return f"{value:,.4g} {unit}".strip()
+    return f"{format_cell(value, 'number')} {unit}".strip()
 
 
 JSON_CONVENTIONS = {
@@ -62,6 +76,8 @@ JSON_CONVENTIONS = {
     "columns null means no shortfall before the end of 2040; in time-to-recover (ttr_) columns, "
     "still short at the end of 2040; elsewhere, not defined (for example a share of zero "
     "demand).",
+    "columns": "labels, units and kinds of the table columns are in 'columns'; a negative net "
+    "import reliance (kind nir) means the US is a net exporter and is shown as E.",
     "units": "t = tonnes of rare-earth oxide equivalent (REO-eq) unless a column says metal or "
     "magnet; USD nominal unless a column says musd (million USD); shares as fractions 0-1.",
 }
@@ -75,6 +91,13 @@ def to_json_dict(result: RunResult) -> dict[str, Any]:
         "conventions": JSON_CONVENTIONS,
         "provenance": result.provenance,
         "timings_s": result.timings,
+        "findings": [f.to_dict() for f in findings(result)],
+        "risks": risks(result),
+        "recommended_awards": (aw.to_dict() if (aw := award_summary(result)) is not None
+                               else None),
+        "columns": {name: {"label": c.label, "unit": c.unit, "kind": c.kind}
+                    for name, c in COLUMNS.items()},
+        "glossary": GLOSSARY,
         "headlines": [{"key": h.key, "value": h.value, "unit": h.unit, "label": h.label,
                        "display": format_value(h.value, h.unit), "source": h.source,
                       "primary": h.primary}
@@ -86,24 +109,77 @@ def to_json_dict(result: RunResult) -> dict[str, Any]:
     })
 
 
-def _html_table(frame: pd.DataFrame) -> str:
-    shown = frame.head(MAX_HTML_ROWS)
-    fmt = {}
-    for col in shown.columns:
-        if pd.api.types.is_float_dtype(shown[col]):
-            share = any(k in col for k in ("share", "nir", "independence", "probability"))
-            fmt[col] = (lambda v: "" if pd.isna(v) else f"{v:.1%}") if share else (
-                lambda v: "" if pd.isna(v) else f"{v:,.4g}")
-    html = shown.to_html(index=False, formatters=fmt, na_rep="", border=0,
-                         classes="data", escape=True)
-    if len(frame) > MAX_HTML_ROWS:
-        html += f'<p class="more">{len(frame) - MAX_HTML_ROWS} more rows in the workbook.</p>'
+def _html_table(frame: pd.DataFrame, limit: int = MAX_HTML_ROWS) -> str:
+    """A table with a number format chosen per column (never scientific notation)."""
+    shown = frame.head(limit)
+    kinds = {c: column_kind(str(c), frame[c]) for c in frame.columns}
+    head = "".join(
+        f'<th data-col="{_esc(c)}" class="{"t" if kinds[c] == "text" else "n"}">'
+        f"{_esc(header(str(c), frame[c]))}</th>" for c in frame.columns)
+    rows = []
+    for _, row in shown.iterrows():
+        cells = "".join(
+            f'<td class="{"t" if kinds[c] == "text" else "n"}">'
+            f"{_esc(format_cell(row[c], kinds[c], str(c)))}</td>" for c in frame.columns)
+        rows.append(f"<tr>{cells}</tr>")
+    html = (f'<div class="scroll"><table class="data"><thead><tr>{head}</tr></thead><tbody>'
+            + "".join(rows) + "</tbody></table></div>")
+    if len(frame) > limit:
+        html += f'<p class="more">{len(frame) - limit} more rows in the workbook.</p>'
     return html
+
+
+def _esc(value: object) -> str:
+    import html
+
+    return html.escape(str(value), quote=True)
 
 
 def _figure_html(fig: Any, first: bool) -> str:
     return fig.to_html(full_html=False, include_plotlyjs=bool(first),
                        config={"displaylogo": False, "responsive": True})
+
+
+
+
+def _awards_html(result: RunResult) -> str:
+    """The recommended awards as a compact table: project, award, cost, what it changes."""
+    aw = award_summary(result)
+    if aw is None or not len(aw.awards):
+        return ""
+    rows = []
+    for _, r in aw.awards.iterrows():
+        p0, p1 = r.get("p_production_without"), r.get("p_production_with")
+        prod = (f"{p0:.0%} → {p1:.0%}" if isinstance(p0, float) and isinstance(p1, float)
+                and math.isfinite(p0) and math.isfinite(p1) else "–")
+        early = r.get("years_earlier")
+        rows.append({
+            "Project": r["project"],
+            "Award": str(r.get("package", r.get("option", ""))),
+            "Cost": format_money(float(r.get("scored_cost_usd", float("nan")))),
+            "P(produces) without → with": prod,
+            "Earlier by": (f"{early:.1f} yr" if isinstance(early, float)
+                                   and math.isfinite(early) else "–"),
+        })
+    frame = pd.DataFrame(rows)
+    head = "".join(f'<th class="{"t" if i < 2 else "n"}">{_esc(c)}</th>'
+                   for i, c in enumerate(frame.columns))
+    body = "".join("<tr>" + "".join(f'<td class="{"t" if i < 2 else "n"}">{_esc(v)}</td>'
+                                    for i, v in enumerate(row)) + "</tr>"
+                   for row in frame.itertuples(index=False))
+    return (f'<table class="data awards-table"><thead><tr>{head}</tr></thead>'
+            f"<tbody>{body}</tbody></table>")
+
+
+def _joined(items: list[str]) -> str:
+    """'a, b and c'."""
+    items = list(items)
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+NAV = {"summary": "Supply", "exposure": "US exposure", "disruptions": "Disruptions",
+       "finance": "Award costs", "portfolio": "Portfolio", "validation": "Validation",
+       "sources": "Sources"}
 
 
 def render_html(result: RunResult) -> str:
@@ -116,44 +192,24 @@ def render_html(result: RunResult) -> str:
     for s in result.sections:
         figs = []
         for name, fig in s.figures.items():
-            figs.append({"name": name, "html": _figure_html(fig, first)})
+            figs.append({"name": name, "title": fig.title, "html": _figure_html(fig, first)})
             first = False
-        sections.append({"name": s.name, "title": s.title, "summary": s.summary,
+        sections.append({"name": s.name, "title": s.title, "nav": NAV.get(s.name, s.title),
+                         "summary": s.summary,
                          "notes": s.notes, "figures": figs,
-                         "tables": [{"name": k, "html": _html_table(v)}
+                         "tables": [{"name": k, "title": TABLE_TITLES.get(k, k.replace("_", " ")),
+                                     "html": _html_table(v)}
                                     for k, v in s.tables.items()]})
     headlines = [{"label": h.label, "display": format_value(h.value, h.unit), "key": h.key,
                   "source": h.source} for h in result.headlines() if h.primary]
+    aw = award_summary(result)
+    opts = result.provenance.get("options", {})
     return env.get_template("brief.html.j2").render(
         sections=sections, headlines=headlines, provenance=result.provenance,
+        findings=findings(result), risks=risks(result), award=aw,
+        awards_html=_awards_html(result), options=opts, glossary=GLOSSARY,
+        money=format_money, joined=_joined,
         timings=result.timings, generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"))
-
-
-def _sheet_name(name: str, used: set[str]) -> str:
-    base = re.sub(r"[\[\]\*\?/\\:]", "_", name)[:31]
-    candidate, i = base, 1
-    while candidate in used:
-        suffix = f"~{i}"
-        candidate = base[: 31 - len(suffix)] + suffix
-        i += 1
-    used.add(candidate)
-    return candidate
-
-
-def write_excel(result: RunResult, path: Path) -> None:
-    """Every table of the run in one workbook, with a headlines sheet and provenance."""
-    used: set[str] = set()
-    with pd.ExcelWriter(path, engine="openpyxl") as xl:
-        heads = pd.DataFrame([h.__dict__ for h in result.headlines()],
-                             columns=list(Headline.__dataclass_fields__))
-        heads.to_excel(xl, sheet_name=_sheet_name("headlines", used), index=False)
-        for key, frame in result.tables().items():
-            frame.to_excel(xl, sheet_name=_sheet_name(key, used), index=False)
-        prov = pd.DataFrame({"key": list(result.provenance),
-                             "value": [dumps(v, indent=None)
-                                       for v in result.provenance.values()]})
-        prov.to_excel(xl, sheet_name=_sheet_name("provenance", used), index=False)
-        cells_as_text(xl.book)  # data never runs as a formula (issue 17)
 
 
 def write_brief(result: RunResult, out_dir: Path,

@@ -37,6 +37,27 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+def _version(value: bool) -> None:
+    if value:
+        from reeplan.version import code_version
+
+        typer.echo(f"reeplan {code_version()}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                 help="Print the version and exit."),
+) -> None:
+    """Rare-earth supply-chain planning: sourced data, US exposure, disruptions, DPA awards."""
+    from reeplan.cli.common import fit_to_terminal
+
+    fit_to_terminal()
+
+
 for _module in (data, exposure, validate, run, finance, simulate, threats, optimize, runs):
     _module.register(app)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import signal
@@ -34,10 +35,13 @@ __all__ = [
     "check_format",
     "check_output_dir",
     "check_output_files",
+    "console_width",
     "err",
     "fail",
     "fault_point",
     "figure_files",
+    "fit_columns",
+    "fit_to_terminal",
     "install_signal_handlers",
     "interruption",
     "load",
@@ -59,6 +63,17 @@ def _width() -> int | None:
 
 out = Console(highlight=False, soft_wrap=False, width=_width())
 err = Console(stderr=True, highlight=False, width=_width())
+
+
+
+def fit_to_terminal() -> None:
+    """Size the consoles to the terminal (or ``COLUMNS``) now, at the start of a command."""
+    import shutil
+
+    width = _width() or shutil.get_terminal_size().columns
+    out.width = width
+    err.width = width
+
 
 DataOpt = Annotated[
     Path | None,
@@ -267,20 +282,57 @@ def check_format(fmt: str, allowed: tuple[str, ...] = ("table", "csv", "json")) 
 
 def rich_table(frame: pd.DataFrame, title: str = "", floatfmt: dict[str, str] | None = None
                ) -> Table:
-    """A rich Table of a DataFrame, floats formatted per column."""
+    """A rich Table of a DataFrame, numbers formatted per column.
+
+    A column in ``floatfmt`` uses that format spec; every other number is written as the brief
+    writes it (:func:`reeplan.brief.formats.format_cell`): years as integers, tonnes with
+    thousands separators, "E" for a net exporter, an infinite time to survive as "no shortfall
+    before 2040", never scientific notation.
+    """
+    from reeplan.brief.formats import column_kind, format_cell
+
     floatfmt = floatfmt or {}
     t = Table(title=title, title_justify="left", show_lines=False)
+    kinds = {col: column_kind(str(col), frame[col]) for col in frame.columns}
     for col in frame.columns:
-        t.add_column(str(col), overflow="fold")
+        t.add_column(str(col), overflow="fold",
+                     justify="left" if kinds[col] == "text" else "right")
     for _, row in frame.iterrows():
         cells = []
         for col in frame.columns:
             v = row[col]
             if v is None or (isinstance(v, float) and v != v):
-                cells.append("")
-            elif isinstance(v, float):
-                cells.append(format(v, floatfmt.get(col, ",.4g")))
+                cells.append(format_cell(v, kinds[col], str(col)) if kinds[col] == "nir" else "")
+            elif (isinstance(v, float) and col in floatfmt and math.isfinite(v)
+                  and kinds[col] not in ("nir", "years")):
+                cells.append(format(v, floatfmt[col]))
+            elif isinstance(v, int | float) and not isinstance(v, bool):
+                cells.append(escape(format_cell(v, kinds[col], str(col))))
             else:
                 cells.append(escape(str(v)))
         t.add_row(*cells)
     return t
+
+
+def fit_columns(frame: pd.DataFrame, width: int, keep: tuple[str, ...] = ("id",)) -> list[str]:
+    """Columns of ``frame`` that fit in ``width`` characters, in order (``keep`` first)."""
+    from reeplan.brief.formats import column_kind, format_cell
+
+    cols = [c for c in keep if c in frame.columns]
+    cols += [c for c in frame.columns if c not in cols]
+    chosen: list[str] = []
+    used = 4
+    for c in cols:
+        kind = column_kind(str(c), frame[c])
+        sample = [len(format_cell(v, kind, str(c))) for v in frame[c].head(40)]
+        w = max([len(str(c)), *sample, 1]) + 3
+        if chosen and (used + w > width or (w > 33 and c not in keep)):
+            continue  # long free text (names, notes, URLs) only on request
+        chosen.append(str(c))
+        used += w
+    return chosen
+
+
+def console_width() -> int:
+    """Width of the output console in characters."""
+    return out.width

@@ -69,8 +69,11 @@ def data_show(
     overlay: OverlayOpt = None,
     fmt: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
     limit: Annotated[int, typer.Option(help="Rows to show in table format (0 = all).")] = 0,
+    columns: Annotated[str | None, typer.Option(
+        "--columns", help="Comma-separated columns to show (default: as many as fit the "
+        "terminal; 'all' for every column).", show_default=False)] = None,
 ) -> None:
-    """Print one table of the dataset."""
+    """Print one table of the dataset (compact by default; --format csv|json for all of it)."""
     try:
         ds = _load(data, overlay)
         if table not in ds:
@@ -82,6 +85,20 @@ def data_show(
     except ReeError as exc:
         raise _fail(exc) from None
     frame = ds[table]
+    hidden: list[str] = []
+    if columns and columns != "all":
+        wanted = [c.strip() for c in columns.split(",") if c.strip()]
+        unknown = [c for c in wanted if c not in frame.columns]
+        if unknown:
+            raise _fail(ReeError(f"unknown column(s) {', '.join(unknown)} of {table}; columns: "
+                                 f"{', '.join(map(str, frame.columns))}"))
+        frame = frame[wanted]
+    elif columns is None and fmt == "table":
+        from reeplan.cli.common import console_width, fit_columns
+
+        shown_cols = fit_columns(frame, console_width())
+        hidden = [str(c) for c in frame.columns if c not in shown_cols]
+        frame = frame[shown_cols]
     if fmt == "csv":
         sys.stdout.write(frame.to_csv(index=False))
     elif fmt == "json":
@@ -89,3 +106,6 @@ def data_show(
     else:
         shown = frame if limit <= 0 else frame.head(limit)
         out.print(_rich_table(shown, title=f"{table} ({len(frame)} rows)"))
+        if hidden:
+            out.print(f"{len(hidden)} more column(s) not shown: {', '.join(hidden)}. Use "
+                      "--columns a,b,c, --columns all, or --format csv|json.", markup=False)

@@ -88,10 +88,17 @@ def exposure(
     label = element if element != "all" else "all elements"
     shown = table.copy()
     shown["us_nir"] = [_nir_label(v) for v in table["us_nir"]]
+    narrow = out.width < 130
+    if narrow:  # the columns a reader needs first; --format csv|json has them all
+        shown = shown[["element", "stage", "world_output_t", "adversary_share", "us_nir",
+                       "independence", "independence_domestic"]]
     shown = shown.rename(columns=SHORT)
     out.print(rich_table(shown, title=f"US exposure {year}, {label} (adversary: "
                          f"{', '.join(adversaries)}; t REO-eq)",
                          floatfmt={SHORT.get(k, k): v for k, v in PCT.items()}))
+    if narrow:
+        out.print("Compact view for a narrow terminal: --format csv or json shows every column "
+                  "(top country, HHI, US output and requirement, coverage).")
     for line in _published_nir(ds, elements, year):
         out.print(line)
     if len(crit):

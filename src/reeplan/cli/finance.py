@@ -133,6 +133,73 @@ def _print_evaluation(ev: Evaluation) -> None:
     _out.print("Sources: " + ", ".join(ev.sources), markup=False)
 
 
+_TERM_LABELS = {
+    "strike_usd_per_kg": ("floor price", "$/kg"), "volume_t": ("volumes", "t"),
+    "upside_share": ("upside share", "share"), "start": ("from", "year"),
+    "end": ("to", "year"), "term_years": ("tenor", "yr"), "grace_years": ("grace", "yr"),
+    "principal_musd": ("principal", "$M"), "amount_musd": ("amount", "$M"),
+    "treasury_spread": ("rate: Treasury +", "share"), "rate": ("loan rate", "share"),
+    "interest_rate": ("loan rate", "share"), "dividend_rate": ("dividend", "share"),
+    "annual_pd": ("annual default probability", "share"),
+    "share_of_output": ("share of output", "share"), "min_ebitda_musd": ("minimum EBITDA", "$M"),
+    "guaranteed_share": ("guaranteed share", "share"), "upfront_fee": ("upfront fee", "share"),
+    "share_of_capex": ("share of capex", "share"),
+}
+_SKIP_TERMS = {"id", "kind", "authority", "beneficiary", "note", "year", "source_id", "grade",
+               "warrants", "shortfall", "averaging", "price_basis", "benchmark", "product",
+               "full_production_year", "amortization", "treasury_tenor", "min_ebitda_growth"}
+
+
+def _term_value(v: object, unit: str) -> str:
+    if isinstance(v, dict) and "value" in v:
+        v = v["value"]
+    if isinstance(v, dict):
+        return ", ".join(f"{k} {_term_value(x, unit)}" for k, x in v.items())
+    if isinstance(v, bool) or not isinstance(v, int | float):
+        return str(v)
+    if unit == "$/kg":
+        return f"${v:,.0f}/kg"
+    if unit == "$M":
+        return f"${v:,.0f}M"
+    if unit == "share":
+        return f"{v:.1%}"
+    if unit == "year":
+        return f"{v:.2f}"
+    if unit == "t":
+        return f"{v:,.0f} t"
+    if unit == "yr":
+        return f"{v:g} years"
+    return f"{v:,g}"
+
+
+def package_terms(pkg: object) -> list[str]:
+    """The package's terms, one line per instrument (floor price, volumes, tenor, rate...)."""
+    lines = []
+    for inst in getattr(pkg, "instruments", []):
+        d = inst.model_dump()
+        parts = []
+        for k, v in d.items():
+            if k in _SKIP_TERMS or v in (None, [], {}, ""):
+                continue
+            if isinstance(v, dict) and "value" in v and v["value"] is None:
+                continue
+            label, unit = _TERM_LABELS.get(k, (k.replace("_", " "), ""))
+            parts.append(f"{label} {_term_value(v, unit)}")
+        extra = []
+        if d.get("benchmark"):
+            extra.append(f"benchmark {d['benchmark']}")
+        lines.append(f"{d.get('kind', '?')} {d.get('id', '')} ({d.get('authority', '')} → "
+                     f"{d.get('beneficiary', '')}): " + "; ".join(extra + parts))
+    return lines
+
+
+def _print_terms(pkg: object) -> None:
+    _out.print(f"[bold]Package terms[/] — {getattr(pkg, 'id', '')}: {getattr(pkg, 'name', '')} "
+               f"(for project {getattr(pkg, 'project', '')})")
+    for line in package_terms(pkg):
+        _out.print(f"  {line}", markup=False)
+
+
 def _effect_table(ev: Evaluation) -> Table:
     t = Table(title="Effect on the project", title_justify="left")
     t.add_column("metric")
@@ -242,11 +309,15 @@ def finance(
             write_json({"project": project.id, "comparison": frame,
                         "evaluations": [e.to_dict() for e in evals]})
         else:
+            for pkg in result.packages:
+                _print_terms(pkg)
             _print_compare(frame, project.id, samples, seed)
         return
     if fmt == "json":
         write_json(ev.to_dict())
     else:
+        for pkg in result.packages:
+            _print_terms(pkg)
         _print_evaluation(ev)
 
 

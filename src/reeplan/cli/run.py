@@ -20,7 +20,6 @@ from reeplan.cli.common import (
     load,
     os_errors,
     out,
-    rich_table,
     settings,
     write_json,
 )
@@ -73,7 +72,6 @@ def run(
     from pydantic import ValidationError
 
     from reeplan.brief import build_brief, write_brief
-    from reeplan.brief.render import format_value
     from reeplan.workflows.run import RunOptions, run_analysis
 
     try:
@@ -119,24 +117,29 @@ def run(
     except ReeError as exc:
         raise fail(exc) from None
     if as_json:
+        from reeplan.brief.findings import findings
+
         write_json({"run_id": run_id, "files": [str(p) for p in paths],
+                    "findings": [f.to_dict() for f in findings(result)],
                     "headlines": {h.key: h.value for h in result.headlines()}})
         return
-    summary = result.section("summary")
-    out.print(rich_table(summary.tables["mine_production"],
-                         title=f"World mine production {config.year} (t REO, USGS)",
-                         floatfmt={"production_t": ",.0f", "share": ".1%"}))
-    out.print(rich_table(summary.tables["stage_concentration"],
-                         title="China's share and HHI by stage",
-                         floatfmt={"adversary_share": ".1%", "hhi": ".3f"}))
-    out.print(rich_table(summary.tables["us_net_import_reliance"],
-                         title="US net import reliance, rare-earth compounds and metals (USGS "
-                         "definition, (C − P)/C)",
-                         floatfmt={"nir_computed": ".1%", "production_t": ",.0f",
-                                   "apparent_consumption_t": ",.0f"}))
-    out.print("[bold]Headlines[/]")
-    for h in result.headlines():
-        out.print(f"  {escape(h.label)}: [bold]{escape(format_value(h.value, h.unit))}[/]")
+    _print_summary(result, paths, run_id, where)
+
+
+def _print_summary(result, paths, run_id, where) -> None:
+    """The findings, the recommended awards' risks, then the files written."""
+    from reeplan.brief.findings import findings, risks
+
+    out.print("[bold]Findings[/]")
+    for i, f in enumerate(findings(result), start=1):
+        out.print(f"{i}. [bold]{escape(f.title)}.[/] {escape(f.text)}")
+        meta = (f"uncertainty: {f.uncertainty}; " if f.uncertainty else "") + f"source: {f.source}"
+        out.print(f"   [dim]{escape(meta)}[/]")
+    rs = risks(result)
+    if rs:
+        out.print("[bold]Biggest risks[/]")
+        for r in rs:
+            out.print(f"  - {escape(r)}")
     if run_id:
         out.print(f"run {run_id} recorded in the run store ({escape(where or 'default')})")
     for p in paths:

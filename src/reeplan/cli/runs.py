@@ -251,9 +251,13 @@ def _seconds(s: float | None) -> str:
 
 
 def _num(v: float | None, *, signed: bool = False) -> str:
+    """A number without scientific notation (1,227,849,465 not 1.22785e+09)."""
     if v is None:
         return "-"
-    return format(v, "+,.6g" if signed else ",.6g")
+    if v != v or v in (float("inf"), float("-inf")):
+        return str(v)
+    text = f"{v:,.0f}" if abs(v) >= 1000 else f"{v:,.4f}".rstrip("0").rstrip(".")
+    return f"+{text}" if signed and v >= 0 and text != "0" else text
 
 
 def _fmt(v: Any) -> str:
@@ -262,7 +266,7 @@ def _fmt(v: Any) -> str:
     if isinstance(v, list):
         return ", ".join(_fmt(x) for x in v) if v else "(none)"
     if isinstance(v, float):
-        return format(v, ",.10g")
+        return _num(v)
     if isinstance(v, dict):
         return json.dumps(v, sort_keys=True)
     return str(v)

@@ -148,7 +148,7 @@ def _print_tables(sc: Any, res: Any, short: pd.DataFrame, tts: pd.DataFrame,
     tcols = ["element", "sector", "stockpile", "tts_years_p5", "tts_years_p50", "tts_years_p95",
              "ttr_years_p50", "p_exposed"]
     out.print(rich_table(key[tcols], title="Time to survive / recover, defense demand of Dy and "
-                         "Tb (years from the first shock; inf = not within 2040)",
+                         "Tb (years from the first shock)",
                          floatfmt={c: ".2f" for c in tcols if "years" in c} | {
                              "p_exposed": ".0%"}))
     sel = prices[prices["element"].isin(["Nd", "Pr", "Dy", "Tb"])]
@@ -241,3 +241,65 @@ def _short(v: Any) -> str:
         inner = ", ".join(f"{k}={x}" for k, x in v.items() if k != "source")
         return "{" + inner + "}"
     return str(v)
+
+
+SCHEMA_KINDS = ("scenario", "threats", "package")
+
+
+def json_schemas() -> dict[str, dict]:
+    """JSON Schema (draft 2020-12) of the scenario, threat-model and package YAML files,
+    generated from the pydantic models that validate them."""
+    from reeplan.finance.instruments import Package
+    from reeplan.sim.scenario import Scenario
+    from reeplan.sim.threats import ThreatModel
+
+    out = {}
+    for kind, model in zip(SCHEMA_KINDS, (Scenario, ThreatModel, Package), strict=True):
+        schema = _bare_sourced(model.model_json_schema())
+        schema = {"$schema": "https://json-schema.org/draft/2020-12/schema",
+                  "$id": f"https://reeplan.dev/schema/{kind}.schema.json", **schema}
+        out[kind] = schema
+    return out
+
+
+def _bare_sourced(schema: dict) -> dict:
+    """A sourced value ({value, source_id, grade, note}) may also be written as the bare value,
+    as the loaders accept; the generated schema says so."""
+    for definition in schema.get("$defs", {}).values():
+        props = definition.get("properties", {})
+        if "value" in props and "source_id" in props:
+            bare = {k: v for k, v in props["value"].items() if k != "title"}
+            obj = dict(definition)
+            definition.clear()
+            definition.update({"title": obj.get("title", ""),
+                               "description": obj.get("description", ""),
+                               "anyOf": [obj, bare]})
+    return schema
+
+
+@scenarios_app.command("schema")
+def scenarios_schema(
+    kind: Annotated[str, typer.Argument(
+        help="scenario, threats or package.")] = "scenario",
+    out_dir: Annotated[Path | None, typer.Option(
+        "--out", help="Write every schema as KIND.schema.json into this folder instead.",
+        show_default=False)] = None,
+) -> None:
+    """Print the JSON Schema of scenario (or threat-model, or award-package) YAML files."""
+    from reeplan.io.jsonable import dumps
+
+    try:
+        if kind not in SCHEMA_KINDS:
+            msg = f"KIND must be one of {', '.join(SCHEMA_KINDS)}, not {kind!r}"
+            raise ReeError(msg)
+        schemas = json_schemas()
+    except ReeError as exc:
+        raise fail(exc) from None
+    if out_dir is None:
+        write_json(schemas[kind])
+        return
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for name, schema in schemas.items():
+        path = out_dir / f"{name}.schema.json"
+        path.write_text(dumps(schema) + "\n", encoding="utf-8")
+        out.print(f"wrote {path}", markup=False)

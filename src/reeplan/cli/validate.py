@@ -54,8 +54,7 @@ def validate(
     else:
         shown = table.drop(columns=["note"])
         out.print(rich_table(shown, "Validation: model vs published (verdict ok = inside \\[low, "
-                                    "high])", {"model": ",.6g", "published": ",.6g",
-                                               "low": ",.6g", "high": ",.6g"}))
+                                    "high])"))
     bad = table[table["verdict"] != "ok"]
     if len(bad):
         err.print(f"[bold yellow]{len(bad)} benchmark(s) outside tolerance:[/] "

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from reeplan.brief.model import Headline, Section
-from reeplan.brief.plots import china_share_heatmap, sankey_figure
+from reeplan.brief.plots import bar_figure, china_share_heatmap, sankey_figure, with_source
 from reeplan.indicators.summary import Summary
 from reeplan.indicators.views import adversary_share_matrix, sankey_flows
 from reeplan.io.dataset import Dataset
@@ -35,15 +35,26 @@ def summary_section(s: Summary, year: int) -> Section:
                                   "mine_production (USGS MCS)"))
     sec.headlines.append(Headline("mine_hhi", s.mine_hhi, "index",
                                   f"HHI of world mine production {year}",
-                                  "mine_production (USGS MCS)"))
+                                  "mine_production (USGS MCS)", primary=False))
     for _, row in latest[latest["stage"] != "mining"].iterrows():
         sec.headlines.append(Headline(f"china_share_{row['stage']}", row["adversary_share"],
                                       "share", f"China's share of {row['stage']} "
-                                      f"({int(row['year'])})", str(row["source"])))
+                                      f"({int(row['year'])})", str(row["source"]),
+                                      primary=row["stage"] != "metal"))
     nir = s.nir.sort_values("year").iloc[-1]
     sec.headlines.append(Headline("us_nir_compounds_metals", float(nir["nir_computed"]), "share",
                                   f"US net import reliance, compounds and metals "
                                   f"{int(nir['year'])}", "us_salient (USGS MCS 2026)"))
+    order = {st: i for i, st in enumerate(("mining", "separation", "metal", "magnet"))}
+    bars = latest.sort_values("stage", key=lambda c: c.map(order))
+    bars = bars.assign(stage_label=bars["stage"].str.capitalize()
+                       + " (" + bars["year"].astype(int).astype(str) + ")")
+    sec.figures["china_share_by_stage"] = with_source(bar_figure(
+        bars, "stage_label", {"adversary_share": "China's share"},
+        f"China's share of world output by stage, latest year up to {year}",
+        "Share of world output (%)", percent=True),
+        "USGS Mineral Commodity Summaries 2026 (mining); IEA Global Critical Minerals Outlook "
+        "and commentary (separation, metal, magnet; lower bounds)")
     return sec
 
 
@@ -63,19 +74,25 @@ def exposure_section(expo: ExposureResult) -> Section:
         if e in final.index and final.loc[e, "us_requirement_t"] > 0:
             sec.headlines.append(Headline(f"independence_{e}", float(final.loc[e, "independence"]),
                                           "share", f"US independence for {e} magnets "
-                                          f"({year}, allied access)", "chain model"))
+                                          f"({year}, allied access)", "chain model",
+                                          primary=e in ("Dy", "Tb")))
     crit = expo.criticality
     crit = crit[crit["element"].isin(KEY_ELEMENTS)].reset_index(drop=True)
     if len(crit):
         sec.tables["criticality"] = crit
     if expo.chokepoints is not None and len(expo.chokepoints):
         sec.tables["chokepoints"] = expo.chokepoints.head(25).reset_index(drop=True)
+    src = "reeplan chain model on the bundled facilities, trade and demand tables"
+    sec.figures["china_share_heatmap"] = with_source(china_share_heatmap(
+        adversary_share_matrix(chain, year),
+        title=f"China's share of output by element and stage, {year} (%)"), src)
     flows = sankey_flows(chain, ["Nd", "Pr"], year)
     if len(flows):
-        sec.figures["sankey_ndpr"] = sankey_figure(flows, title=f"NdPr flows {year} (t REO-eq)")
+        sec.figures["sankey_ndpr"] = with_source(sankey_figure(
+            flows, title=f"NdPr flows {year} (t REO-eq; band = tonnes shipped; hover a node for "
+            "its input and output)"), src)
     else:
         sec.notes.append(f"No NdPr flows between stages in {year}: no Sankey is drawn.")
-    sec.figures["china_share_heatmap"] = china_share_heatmap(adversary_share_matrix(chain, year))
     return sec
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from reeplan.brief.model import Headline, Section
+from reeplan.brief.plots import bar_figure, with_source
 from reeplan.workflows.appraise import AwardCosts
 
 __all__ = ["finance_section"]
@@ -29,6 +30,13 @@ def finance_section(costs: AwardCosts) -> Section:
                                       float(row["p95_cost_musd"]), "million USD",
                                       f"95th-percentile cost, {row['package']}", src,
                                       primary=row["package"] == "mp-2025"))
+    if len(table):
+        sec.figures["award_costs"] = with_source(bar_figure(
+            table, "package", {"expected_cost_musd": "expected", "p95_cost_musd": "P95"},
+            "Cost to the government of each preset package (PV, mid-2025, $M)",
+            "Present value, $M"),
+            f"reeplan finance, {costs.samples} price paths per package (seed {costs.seed}); "
+            "package terms in the bundled presets")
     for pkg, messages in costs.warnings.items():
         sec.notes += [f"{pkg}: {m}" for m in messages]
     return sec

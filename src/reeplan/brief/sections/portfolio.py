@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from reeplan.brief.model import Headline, Section
-from reeplan.brief.plots import frontier_figure
+from reeplan.brief.plots import frontier_figure, with_source
 from reeplan.workflows.portfolio import PortfolioOutcome
 
 __all__ = ["portfolio_section"]
@@ -37,8 +37,18 @@ def portfolio_section(res: PortfolioOutcome) -> Section:
                  1 - pf.expected_loss / max(pf.baseline_loss, 1e-9), "share",
                  "Reduction of expected weighted US shortfall", "reeplan optimize"),
         Headline("portfolio_marginal_value", res.marginal_value, "weighted t per $bn",
-                 "Marginal value of the next billion dollars", "reeplan optimize"),
+                 "Weighted shortfall avoided by the next $1bn", "reeplan optimize",
+                 primary=False),
+        Headline("portfolio_expected_loss", pf.expected_loss, "weighted t",
+                 "Expected weighted shortfall with the awards", "reeplan optimize",
+                 primary=False),
+        Headline("portfolio_baseline_loss", pf.baseline_loss, "weighted t",
+                 "Expected weighted shortfall with no awards", "reeplan optimize",
+                 primary=False),
     ]
     if res.frontier is not None:
-        sec.figures["frontier"] = frontier_figure(res.frontier)
+        sec.figures["frontier"] = with_source(frontier_figure(
+            res.frontier, title="Expected weighted shortfall avoided by award budget, "
+            "2025–2040"), f"reeplan optimize over {len(res.scenarios)} preset scenarios "
+            "(every simulated sample); award costs from the finance module")
     return sec

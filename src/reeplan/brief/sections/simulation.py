@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from reeplan.brief.model import Headline, Section
-from reeplan.brief.plots import fan_chart, tts_ttr_figure
+from reeplan.brief.plots import fan_chart, tts_ttr_figure, with_source
 from reeplan.sim.network import Network
 from reeplan.sim.runner import SimulationResult
 from reeplan.sim.tables import (
@@ -79,24 +79,36 @@ def simulation_section(results: list[SimulationResult], network: Network,
                 sec.headlines.append(Headline(
                     f"tts_{label}_{el}_defense_{r['stockpile']}", float(r["tts_years_p50"]),
                     "years", f"{label}: time to survive, {el} defense demand "
-                    f"({r['stockpile']} stockpile, P50, from the first shock)", "reeplan simulate",
-                    primary=label in featured and el == "Dy"))
+                    f"({r['stockpile']} stockpile, P50, from the first shock)",
+                    f"reeplan simulate {label}", primary=False))
         s = short[short["scenario"] == label]
         if len(s):
             sec.headlines.append(Headline(
                 f"unmet_{label}", float(s["unmet_t_p50"].sum()), "t REO-eq",
                 f"{label}: unmet US demand 2025–2040 (sum of P50 by element and sector)",
-                "reeplan simulate", primary=label in featured))
-    if len(tts):
-        sec.figures["tts_vs_ttr"] = tts_ttr_figure(tts)
+                f"reeplan simulate {label}", primary=False))
+    source = (f"reeplan simulate, {samples} Monte Carlo samples per scenario (seed {seed}); "
+              "scenario sources in the assumptions table")
     fan = tables["sim_fan"]
     if len(fan):
-        first = fan[(fan["scenario"] == fan["scenario"].iloc[0]) & (fan["stockpile"] == "without")]
-        frame = first.rename(columns={"unmet_t_p5": "p5", "unmet_t_p50": "p50",
-                                      "unmet_t_p95": "p95"})
-        frame["label"] = frame["element"] + " " + frame["sector"]
-        sec.figures["shortfall_fan"] = fan_chart(
+        totals = short.groupby("scenario")["unmet_t_p50"].sum() if len(short) else None
+        worst = str(totals.idxmax()) if totals is not None and len(totals) else \
+            str(fan["scenario"].iloc[0])
+        pick = fan[(fan["scenario"] == worst) & (fan["element"] == "Dy")]
+        if not len(pick):
+            pick = fan[fan["scenario"] == worst]
+        frame = pick.rename(columns={"unmet_t_p5": "p5", "unmet_t_p50": "p50",
+                                     "unmet_t_p95": "p95"})
+        frame["label"] = (frame["element"] + " " + frame["sector"] + ", "
+                          + frame["stockpile"].map({"with": "with the stockpile",
+                                                    "without": "no stockpile"}))
+        sec.figures["shortfall_fan"] = with_source(fan_chart(
             frame[["quarter", "p5", "p50", "p95", "label"]],
-            title=f"Unmet defense demand by quarter, {fan['scenario'].iloc[0]} (no stockpile)",
-            y_label="t REO-eq per quarter")
+            title=f"Unmet US defense Dy demand by quarter, {worst}, 2025–2040 "
+                  "(median and 5–95 % band)",
+            y_label="Unmet demand (t REO-eq per quarter)"), source)
+    if len(tts):
+        sec.figures["tts_vs_ttr"] = with_source(tts_ttr_figure(
+            tts, title="Time to survive against time to recover, P50 (years from the first "
+            "shock; points above the line are exposed)"), source)
     return sec

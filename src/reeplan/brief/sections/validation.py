@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from reeplan.brief.formats import format_cell
 from reeplan.brief.model import Headline, Section
 
 __all__ = ["validation_section"]
@@ -19,8 +20,9 @@ def validation_section(table: pd.DataFrame) -> Section:
                  "import reliance, MP and Lynas output, US magnet imports) are reproduced within "
                  "their tolerance."),
         tables={"validation": table})
-    sec.notes += [f"WARNING: {r['id']} ({r['metric']}, {r['year']}): model {r['model']:,.4g} "
-                  f"outside [{r['low']:,.4g}, {r['high']:,.4g}] {r['unit']} ({r['source_id']})"
+    num = lambda v: format_cell(v, "number")  # noqa: E731
+    sec.notes += [f"WARNING: {r['id']} ({r['metric']}, {r['year']}): model {num(r['model'])} "
+                  f"outside [{num(r['low'])}, {num(r['high'])}] {r['unit']} ({r['source_id']})"
                   for _, r in bad.iterrows()]
     sec.headlines.append(Headline(
         "validation_within_tolerance", float(len(table) - len(bad)), "benchmarks",
