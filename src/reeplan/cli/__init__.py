@@ -17,6 +17,7 @@ from reeplan.cli import (
     optimize,
     run,
     runs,
+    serve,
     simulate,
     threats,
     validate,
@@ -31,7 +32,8 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-for _module in (data, exposure, validate, run, finance, simulate, threats, optimize, runs):
+for _module in (data, exposure, validate, run, finance, simulate, threats, optimize, runs,
+                serve):
     _module.register(app)
 
 
