@@ -68,6 +68,41 @@ class Workspace:
         key = "network" if overlay is None else f"network:{overlay}"
         return self._cached(key, lambda: build_sim_network(self.dataset(overlay)))
 
+    def exposure(self, year: int, element: str | list[str]) -> tuple[list[str], Any]:
+        """The elements and US exposure table (by element and stage) of the bundled dataset,
+        cached per year and selection: the table of :func:`reeplan.workflows.exposure`, without
+        the criticality indices (slow, and not shown by the API).
+
+        Raises
+        ------
+        ReeError
+            A year without chain data or an unknown element or group.
+        """
+        from reeplan.indicators.exposure import exposure_table
+        from reeplan.indicators.views import resolve_elements
+        from reeplan.workflows.exposure import check_year
+
+        check_year(year)
+        chain = self.chain()
+        try:
+            elements = (resolve_elements(chain, element) if isinstance(element, str)
+                        else list(element))
+        except ValueError as exc:
+            raise ReeError(str(exc)) from None
+        unknown = [e for e in elements if e not in chain.elements]
+        if unknown:
+            msg = f"unknown element: {', '.join(unknown)}"
+            raise ReeError(msg)
+        key = f"exposure:{year}:{','.join(elements)}"
+        return elements, self._cached(key, lambda: exposure_table(chain, year, ("CHN",),
+                                                                  elements))
+
+    def validation(self) -> Any:
+        """The validation table of the bundled dataset (cached)."""
+        from reeplan.indicators.validation import validation_table
+
+        return self._cached("validation", lambda: validation_table(self.dataset(), self.chain()))
+
     def preload(self) -> None:
         """Build the dataset, chain and simulation network now."""
         self.chain()

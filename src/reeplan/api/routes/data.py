@@ -9,7 +9,6 @@ from fastapi import APIRouter, Path, Query
 from reeplan.api.deps import UserDep, WorkspaceDep
 from reeplan.api.schemas import ExposurePublic, TableInfo, TablePublic, TablesPublic
 from reeplan.api.services import ensure, frame_rows, table_view, with_id
-from reeplan.indicators.validation import validation_table
 
 router = APIRouter(prefix="/api", tags=["dataset"])
 
@@ -40,7 +39,7 @@ def get_table(ws: WorkspaceDep, user: UserDep,
 @router.get("/validation", response_model=TablePublic)
 def get_validation(ws: WorkspaceDep, user: UserDep) -> TablePublic:
     """The model's aggregates beside published figures (``reeplan validate``)."""
-    table = validation_table(ws.dataset(), ws.chain())
+    table = ws.validation()
     cols, rows = frame_rows(table)
     return TablePublic(name="validation", columns=cols, rows=rows, count=len(rows))
 
@@ -52,16 +51,13 @@ def get_exposure(ws: WorkspaceDep, user: UserDep,
                  stage: Annotated[str | None, Query(pattern=r"^[a-z_]{1,30}$")] = None,
                  ) -> ExposurePublic:
     """US exposure by element and stage: shares, HHI, import reliance, independence."""
-    from reeplan.workflows.exposure import exposure
-
-    res = exposure(ws.dataset(), year, element, chain=ws.chain())
-    table = res.table
+    elements, table = ws.exposure(year, element)
     if stage is not None:
         stages = sorted(map(str, table["stage"].unique()))
         ensure(stage in stages, "stage", f"no stage {stage!r} (stages: {', '.join(stages)})")
         table = table[table["stage"] == stage]
     cols, rows = frame_rows(table.reset_index(drop=True))
-    return ExposurePublic(year=year, elements=res.elements, stage=stage, columns=cols,
+    return ExposurePublic(year=year, elements=elements, stage=stage, columns=cols,
                           rows=rows, count=len(rows))
 
 

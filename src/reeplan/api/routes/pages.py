@@ -220,15 +220,13 @@ def ui_chain(request: Request, ws: WorkspaceDep, user: UserDep,
              stage: Annotated[str, Query(max_length=30)] = "") -> HTMLResponse:
     from reeplan.brief.plots import china_share_heatmap, sankey_figure
     from reeplan.indicators.views import adversary_share_matrix, resolve_elements, sankey_flows
-    from reeplan.workflows.exposure import exposure
-
     try:
         ds, chain = ws.dataset(), ws.chain()
         try:
             elements = resolve_elements(chain, element)
         except ValueError as exc:
             raise ReeError(str(exc)) from None
-        expo = exposure(ds, year, elements, chain=chain).table
+        expo = ws.exposure(year, elements)[1]
         flows = sankey_flows(chain, elements, year)
         share = adversary_share_matrix(chain, year)
         share = share.sel(element=[e for e in elements if e in share.element.values])
