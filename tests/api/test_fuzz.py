@@ -1,7 +1,7 @@
 """Property-based fuzz of the HTTP API from its OpenAPI schema (schemathesis): no 5xx.
 
 Every operation of ``/openapi.json`` gets ``REEPLAN_API_FUZZ_EXAMPLES`` generated requests
-(default 20, so the fuzz runs in well under a minute); jobs it submits are small (``max_samples`` 20)
+(default 20: well under a minute); jobs it submits are small (``max_samples`` 20)
 and limited per user. ``REEPLAN_API_FUZZ_EXAMPLES=200 pytest tests/api/test_fuzz.py`` fuzzes
 harder.
 """
