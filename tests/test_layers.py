@@ -14,7 +14,7 @@ LINT = Path(sys.executable).with_name("lint-imports")
 
 def _lint(src: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(src)}
-    return subprocess.run([str(LINT), "--config", str(ROOT / "pyproject.toml"), "--no-cache"],
+    return subprocess.run([str(LINT), str(ROOT / "pyproject.toml"), "--no-cache"],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
                           check=False)
 

@@ -38,7 +38,7 @@ def pessimistic_overlay(tmp_path_factory: pytest.TempPathFactory) -> Path:
     with (bundled_data_dir() / "parameters.csv").open(newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     row = next(r for r in rows if r["id"] == "completion_prob_planned_financed")
-    row["value"] = "0.2"
+    row["value"], row["low"] = "0.2", "0.1"  # the analyst's own value and range
     out = tmp_path_factory.mktemp("overlay")
     with (out / "parameters.csv").open("w", newline="", encoding="utf-8") as fh:
         writer = csv.DictWriter(fh, fieldnames=list(row))

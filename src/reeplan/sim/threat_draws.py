@@ -48,14 +48,17 @@ class ThreatSampler:
     alpha: dict[str, float]
     """Dirichlet posterior weights of the scopes."""
     n_quarters: int
+    rate_posterior: tuple[float, float]
+    """Gamma posterior ``(shape, rate)`` of the event rate per year."""
 
     @classmethod
-    def build(cls, model: Any, comp: Any, net: Any) -> ThreatSampler:
+    def build(cls, model: Any, comp: Any, net: Any, *, scenario: Any,
+              counted_scopes: list[str], rate_posterior: tuple[float, float]) -> ThreatSampler:
         """Resolve the model's distributions against ``net``'s parameters and map scopes to
-        the parts of ``comp`` (compiled from :func:`~reeplan.sim.threats.threat_scenario`)."""
-        from reeplan.sim.threats import load_history, threat_scenario
-
-        sc = threat_scenario(model)
+        the parts of ``comp``, compiled from ``scenario``
+        (:func:`~reeplan.sim.threats.threat_scenario`); ``counted_scopes`` are the scopes of
+        the history's counted events."""
+        sc = scenario
         ec = model.export_controls
         names = {"ban_probability": ec.ban_probability, "approval_rate": ec.approval_rate,
                  "licence_delay_days": ec.licence_delay_days,
@@ -70,7 +73,7 @@ class ThreatSampler:
             names[f"growth.{sector}"] = p
         params = {k: resolve(p, net.params) for k, p in names.items()}
         scope_keys = {c.id: f"export_controls[{i}]" for i, c in enumerate(sc.export_controls)}
-        counted = [e.scope for e in load_history(model).counted()]
+        counted = counted_scopes
         alpha = {s: spec.prior_weight + counted.count(s) for s, spec in ec.scopes.items()}
         missing = set(model.demand_growth) - set(net.sectors)
         if missing:
@@ -82,7 +85,7 @@ class ThreatSampler:
         return cls(model, params, scope_keys, tuple(f"outages[{i}]" for i in
                                                     range(len(model.hazards))),
                    "project_delays[0]" if sc.project_delays else None, alpha,
-                   net.n_quarters)
+                   net.n_quarters, rate_posterior)
 
     def __call__(self, seed: int, block: int, n: int) -> dict[str, np.ndarray]:
         ev = draw_events(self, seed, block, n)
@@ -99,8 +102,6 @@ def draw_events(sm: ThreatSampler, seed: int, block: int, n: int) -> dict[str, A
     """Draw ``n`` samples of seed block ``block``: the engine inputs ``P`` and the events
     (``start`` quarter index, ``scope`` index into ``scopes``, ``valid``, ``ban``, ``fdpr``,
     ``duration_years``, all ``[n, K]``; ``rate`` ``[n]``)."""
-    from reeplan.sim.threats import rate_draw
-
     model, T, prm = sm.model, sm.n_quarters, sm.params
 
     def rng(name: str) -> np.random.Generator:
@@ -111,7 +112,8 @@ def draw_events(sm: ThreatSampler, seed: int, block: int, n: int) -> dict[str, A
 
     h0, h1 = quarter_index(model.horizon.start), quarter_index(model.horizon.end)
     years = (h1 - h0) / 4.0
-    rate = rate_draw(model, rng("rate"), n)
+    a, b = sm.rate_posterior
+    rate = rng("rate").gamma(a, 1.0 / b, n) * model.rate_multiplier
     count = rng("count").poisson(rate * years)
     K = max(int(count.max()), 1)
     shape = (n, K)

@@ -399,7 +399,9 @@ def compile_threats(model: ThreatModel, net: Any, file: str = "<threats>") -> An
 
     sc = threat_scenario(model)
     comp = compile_scenario(sc, net, file)
-    sampler = ThreatSampler.build(model, comp, net)
+    sampler = ThreatSampler.build(model, comp, net, scenario=sc,
+                                  counted_scopes=[e.scope for e in load_history(model).counted()],
+                                  rate_posterior=posterior(model))
     keep = {k: v for k, v in comp.params.items() if not k.startswith(
         ("export_controls[", "outages[", "project_delays["))}
     prov = dict(comp.provenance)
