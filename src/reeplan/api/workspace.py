@@ -12,6 +12,7 @@ import secrets
 import shutil
 import tempfile
 import threading
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
@@ -39,12 +40,26 @@ class Workspace:
         self.data_dir = Path(data_dir)
         self._lock = threading.RLock()
         self._cache: dict[str, Any] = {}
+        self._recent: OrderedDict[str, Any] = OrderedDict()
 
     def _cached(self, key: str, build: Any) -> Any:
         with self._lock:
             if key not in self._cache:
                 self._cache[key] = build()
             return self._cache[key]
+
+    def recent(self, key: str, build: Any, size: int = 64) -> Any:
+        """``build()`` cached among the ``size`` most recently used keys (rendered views)."""
+        with self._lock:
+            if key in self._recent:
+                self._recent.move_to_end(key)
+                return self._recent[key]
+        value = build()
+        with self._lock:
+            self._recent[key] = value
+            while len(self._recent) > size:
+                self._recent.popitem(last=False)
+        return value
 
     @property
     def ready(self) -> bool:

@@ -218,53 +218,62 @@ def ui_chain(request: Request, ws: WorkspaceDep, user: UserDep,
              element: Annotated[str, Query(max_length=20)] = "NdPr",
              year: Annotated[int, Query(ge=2022, le=2040)] = 2025,
              stage: Annotated[str, Query(max_length=30)] = "") -> HTMLResponse:
-    from reeplan.brief.plots import china_share_heatmap, sankey_figure
-    from reeplan.indicators.views import adversary_share_matrix, resolve_elements, sankey_flows
+    """Sankey, China-share heatmap, exposure and facilities for the filters (figures cached)."""
     try:
-        ds, chain = ws.dataset(), ws.chain()
-        try:
-            elements = resolve_elements(chain, element)
-        except ValueError as exc:
-            raise ReeError(str(exc)) from None
-        expo = ws.exposure(year, elements)[1]
-        flows = sankey_flows(chain, elements, year)
-        share = adversary_share_matrix(chain, year)
-        share = share.sel(element=[e for e in elements if e in share.element.values])
-        if stage:
-            if stage not in share.stage.values:
-                raise ReeError(f"no stage {stage!r}")
-            flows = flows[(flows["stage_from"] == stage) | (flows["stage_to"] == stage)]
-            expo = expo[expo["stage"] == stage]
-            share = share.sel(stage=[stage])
-        fac = with_id(ds["facilities"])
-        if stage:
-            fac = fac[fac["stage"] == stage]
-        src = ds["sources"]
-        fac = fac.assign(source_title=[str(src.loc[s, "title"]) if s in src.index else ""
-                                       for s in fac["source_id"]],
-                         source_url=[str(src.loc[s, "url"]) if s in src.index else ""
-                                     for s in fac["source_id"]])
-        cols = ["id", "name", "owner", "country", "stage", "product", "capacity",
-                "capacity_unit", "status", "grade", "source_id", "source_title", "source_url"]
-        label = "+".join(elements) if len(elements) <= 3 else element
-        sankey = (fig_html(sankey_figure(flows, f"{label} flows {year} (t REO-eq)"))
-                  if len(flows) else None)
-        heat = (fig_html(china_share_heatmap(share, f"China's share {year}"))
-                if share.size else None)
+        view = ws.recent(f"chain:{element}:{year}:{stage}",
+                         lambda: _chain_view(ws, element, year, stage))
     except ReeError as exc:
         return error(request, exc)
-    return render(request, "chain_view.html", sankey=sankey, heatmap=heat,
-                  exposure=table(expo.reset_index(drop=True)),
-                  facilities=fac[cols].to_dict(orient="records"), year=year, element=element,
-                  stage=stage)
+    return render(request, "chain_view.html", **view)
+
+
+def _chain_view(ws: Any, element: str, year: int, stage: str) -> dict[str, Any]:
+    """The chain page's data and figures for one choice of filters."""
+    from reeplan.brief.plots import china_share_heatmap, sankey_figure
+    from reeplan.indicators.views import adversary_share_matrix, resolve_elements, sankey_flows
+
+    ds, chain = ws.dataset(), ws.chain()
+    try:
+        elements = resolve_elements(chain, element)
+    except ValueError as exc:
+        raise ReeError(str(exc)) from None
+    expo = ws.exposure(year, elements)[1]
+    flows = sankey_flows(chain, elements, year)
+    share = adversary_share_matrix(chain, year)
+    share = share.sel(element=[e for e in elements if e in share.element.values])
+    if stage:
+        if stage not in share.stage.values:
+            raise ReeError(f"no stage {stage!r}")
+        flows = flows[(flows["stage_from"] == stage) | (flows["stage_to"] == stage)]
+        expo = expo[expo["stage"] == stage]
+        share = share.sel(stage=[stage])
+    fac = with_id(ds["facilities"])
+    if stage:
+        fac = fac[fac["stage"] == stage]
+    src = ds["sources"]
+    fac = fac.assign(source_title=[str(src.loc[s, "title"]) if s in src.index else ""
+                                   for s in fac["source_id"]],
+                     source_url=[str(src.loc[s, "url"]) if s in src.index else ""
+                                 for s in fac["source_id"]])
+    cols = ["id", "name", "owner", "country", "stage", "product", "capacity",
+            "capacity_unit", "status", "grade", "source_id", "source_title", "source_url"]
+    label = "+".join(elements) if len(elements) <= 3 else element
+    sankey = (fig_html(sankey_figure(flows, f"{label} flows {year} (t REO-eq)"))
+              if len(flows) else None)
+    heat = (fig_html(china_share_heatmap(share, f"China's share {year}"))
+            if share.size else None)
+    return {"sankey": sankey, "heatmap": heat, "exposure": table(expo.reset_index(drop=True)),
+            "facilities": fac[cols].to_dict(orient="records"), "year": year,
+            "element": element, "stage": stage}
 
 
 # -- what-if ------------------------------------------------------------------------------
 
 
 @router.get("/whatif", response_class=HTMLResponse)
-def whatif_page(request: Request, user: UserDep) -> HTMLResponse:
-    return render(request, "whatif.html", scenarios=preset_infos(), samples=UI_SAMPLES,
+def whatif_page(request: Request, ws: WorkspaceDep, user: UserDep) -> HTMLResponse:
+    return render(request, "whatif.html", scenarios=ws._cached("presets", preset_infos),
+                  samples=UI_SAMPLES,
                   can_submit=user.can_submit)
 
 
@@ -383,11 +392,13 @@ def awards_page(request: Request, ws: WorkspaceDep, user: UserDep) -> HTMLRespon
     from reeplan.finance.inputs import finance_inputs
     from reeplan.finance.loader import list_package_presets
 
-    fin = finance_inputs(ws.dataset())
-    projects = fin.projects()
-    packages = [fin.package(p) for p in list_package_presets()]
-    return render(request, "awards.html", projects=sorted(projects),
-                  packages=[{"id": p.id, "project": p.project} for p in packages])
+    def build() -> dict[str, Any]:
+        fin = finance_inputs(ws.dataset())
+        packages = [fin.package(p) for p in list_package_presets()]
+        return {"projects": sorted(fin.projects()),
+                "packages": [{"id": p.id, "project": p.project} for p in packages]}
+
+    return render(request, "awards.html", **ws._cached("awards-page", build))
 
 
 @router.post("/ui/awards", response_class=HTMLResponse, dependencies=[HtmxDep])
