@@ -119,7 +119,10 @@ class Workspace:
         return self._cached("validation", lambda: validation_table(self.dataset(), self.chain()))
 
     def preload(self) -> None:
-        """Build the dataset, chain and simulation network now."""
+        """Build the dataset, chain and simulation network now (and import the figure code, so
+        that the first chart is not slow)."""
+        import reeplan.brief.plots  # noqa: F401
+
         self.chain()
         self.network()
 
