@@ -23,6 +23,7 @@ from reeplan.cli import (
     optimize,
     run,
     runs,
+    serve,
     simulate,
     threats,
     validate,
@@ -58,7 +59,8 @@ def _main(
     fit_to_terminal()
 
 
-for _module in (data, exposure, validate, run, finance, simulate, threats, optimize, runs):
+for _module in (data, exposure, validate, run, finance, simulate, threats, optimize, runs,
+                serve):
     _module.register(app)
 
 
