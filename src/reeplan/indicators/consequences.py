@@ -186,9 +186,13 @@ def calc_output_at_risk(shortfall: xr.DataArray, inputs: ConsequenceInputs,
     known = [(str(e), str(s)) for e, s in zip(el.values, sec.values, strict=True)]
     have = {(str(e), str(s)) for e in inputs.intensity["element"].values
             for s in inputs.intensity["sector"].values}
-    mask = xr.DataArray([k in have for k in known], dims=["use"])
-    pick_e = xr.where(mask, el, str(inputs.intensity["element"].values[0]))
-    pick_s = xr.where(mask, sec, str(inputs.intensity["sector"].values[0]))
+    ok = np.array([k in have for k in known], dtype=bool)
+    mask = xr.DataArray(ok, dims=["use"])
+    e0, s0 = str(inputs.intensity["element"].values[0]), str(inputs.intensity["sector"].values[0])
+    pick_e = xr.DataArray(np.array([k[0] if o else e0 for k, o in zip(known, ok, strict=True)],
+                                   dtype=object), dims=["use"])
+    pick_s = xr.DataArray(np.array([k[1] if o else s0 for k, o in zip(known, ok, strict=True)],
+                                   dtype=object), dims=["use"])
     vpt = _per_use(calc_value_per_tonne(inputs.intensity, inputs.unit_value), pick_e, pick_s)
     vpt = vpt.fillna(0.0).where(mask, 0.0)
     gross = shortfall * vpt
@@ -251,11 +255,16 @@ def consequence_summary(data: xr.Dataset, inputs: ConsequenceInputs, seed: int =
                         draw: bool = True) -> dict[str, xr.DataArray]:
     """Per-sample consequences of one simulation: by element, by sector, platforms delayed.
 
-    With ``draw`` the inputs are drawn per sample from their ranges (:func:`draw_inputs`).
+    With ``draw`` the inputs are drawn per sample from their ranges (:func:`draw_inputs`);
+    inputs without a ``bound`` dimension are used as given.
     Values are USD over the simulated horizon.
     """
     n = data.sizes["sample"]
-    inp = draw_inputs(inputs, n, seed) if draw else inputs.at("value")
+    bounded = "bound" in inputs.intensity.dims
+    if draw and bounded:
+        inp = draw_inputs(inputs, n, seed)
+    else:
+        inp = inputs.at("value") if bounded else inputs
     var = calc_output_at_risk(data["shortfall"], inp).sum("quarter")
     by_el = var.groupby(data["use_element"].rename("element")).sum("use")
     by_sec = var.groupby(data["use_sector"].rename("sector")).sum("use")

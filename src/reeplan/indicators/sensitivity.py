@@ -31,7 +31,7 @@ def parameter_bounds(parameters: pd.DataFrame) -> dict[str, tuple[float, float]]
 
 def calc_sensitivity(model: Model, bounds: Mapping[str, tuple[float, float]],
                      method: str = "morris", n: int = 8, seed: int = 0,
-                     levels: int = 4) -> pd.DataFrame:
+                     levels: int = 4, tornado: int | None = None) -> pd.DataFrame:
     """Rank parameters by their global effect on ``model``.
 
     Parameters
@@ -45,6 +45,9 @@ def calc_sensitivity(model: Model, bounds: Mapping[str, tuple[float, float]],
         (Saltelli sampling, ``n · (2k + 2)`` runs; ``n`` a power of 2).
     seed
         Seed of the sample.
+    tornado
+        Evaluate the low/high bars for the ``tornado`` most influential parameters only
+        (``None``: all); the others get NaN.
 
     Returns
     -------
@@ -80,10 +83,12 @@ def calc_sensitivity(model: Model, bounds: Mapping[str, tuple[float, float]],
     else:
         raise ValueError(f"unknown method {method!r} (morris or sobol)")
     mid = {k: 0.5 * (lo + hi) for k, (lo, hi) in bounds.items()}
+    order = np.argsort(-importance, kind="stable")
+    bars = {names[i] for i in order[: len(names) if tornado is None else tornado]}
     at_low, at_high = [], []
     for k in names:
-        at_low.append(float(model({**mid, k: bounds[k][0]})))
-        at_high.append(float(model({**mid, k: bounds[k][1]})))
+        at_low.append(float(model({**mid, k: bounds[k][0]})) if k in bars else np.nan)
+        at_high.append(float(model({**mid, k: bounds[k][1]})) if k in bars else np.nan)
     out = pd.DataFrame({
         "parameter": names, "importance": importance, "spread": spread,
         "low": [bounds[k][0] for k in names], "high": [bounds[k][1] for k in names],

@@ -133,6 +133,10 @@ def element_ranking(ds: Dataset, sims: Sequence[SimulationResult],
     out.index.name = "element"
     out = out.sort_values("consequence_usd", ascending=False)
     out["rank"] = out["consequence_usd"].rank(ascending=False, method="average")
+    dem = ds["us_demand"].groupby(["element", "sector"])["quantity"].sum()
+    out["us_demand_t"] = dem.groupby(level="element").sum().reindex(out.index)
+    out["main_sector"] = dem.groupby(level="element").idxmax().map(
+        lambda k: k[1]).reindex(out.index)
     if indicators:
         out = out.join(_indicators(ds, list(out.index)))
     pub = ds["published_rankings"]
@@ -181,17 +185,20 @@ def disagreements(table: pd.DataFrame, gap: float = 4.0) -> list[str]:
             if abs(d) < gap:
                 continue
             usd = table.loc[e, "consequence_usd"]
+            dem = table.get("us_demand_t", pd.Series(dtype=float)).get(e, np.nan)
+            main = table.get("main_sector", pd.Series(dtype=object)).get(e, None)
+            use = (f"US demand in the bundled data is {dem:,.1f} t REO a year, mostly "
+                   f"{main}" if pd.notna(dem) and main else "it has no US demand in the data")
             if d > 0:
-                why = ("its simulated US shortfall under the threat model is small or its "
-                       "downstream output per tonne is low in the bundled tables, while the "
+                why = (f"{use}, so the simulated shortfall it causes is small in USD; the "
                        f"{name} weighs it by global supply concentration or economy-wide "
                        "effects beyond the US sectors modelled here")
                 out.append(f"{e}: {name} places it {pub[e]:g} of {len(both)}, reeplan "
                            f"{mine[e]:g} (expected ${usd / 1e6:,.0f}M at risk): {why}.")
             else:
-                why = ("the bundled US demand routes it into sectors with high output value per "
-                       "tonne and little room to substitute within a year, which the "
-                       f"{name} does not weigh the same way")
+                why = (f"{use}, where a tonne stops high-value output and little can be "
+                       f"substituted within a year, which the {name} does not weigh the "
+                       "same way")
                 out.append(f"{e}: reeplan places it {mine[e]:g} of {len(both)}, the {name} "
                            f"{pub[e]:g} (expected ${usd / 1e6:,.0f}M at risk): {why}.")
     return out
@@ -249,7 +256,8 @@ def headline_model(ds: Dataset, scenario: str = THREATS, samples: int = 50, seed
 
 def sensitivity(ds: Dataset, scenario: str = THREATS, samples: int = 50, seed: int = 0,
                 method: str = "morris", n: int = 4,
-                params: Sequence[str] | None = None) -> pd.DataFrame:
-    """Global sensitivity of the headline consequence (see :func:`headline_model`)."""
+                params: Sequence[str] | None = None, tornado: int | None = 10) -> pd.DataFrame:
+    """Global sensitivity of the headline consequence (see :func:`headline_model`); tornado
+    bars for the ``tornado`` most influential parameters."""
     model, bounds = headline_model(ds, scenario, samples, seed, params)
-    return calc_sensitivity(model, bounds, method=method, n=n, seed=seed)
+    return calc_sensitivity(model, bounds, method=method, n=n, seed=seed, tornado=tornado)
