@@ -24,6 +24,7 @@ __all__ = [
     "REQUIRED_ELEMENTS",
     "check_assumption_grades",
     "check_compositions",
+    "check_consequence_references",
     "check_dataset",
     "check_element_references",
     "check_elements_complete",
@@ -33,6 +34,7 @@ __all__ = [
     "check_references",
     "check_required_parameters",
     "check_stage_shares",
+    "check_substitution_horizons",
     "check_unique_keys",
     "check_year_order",
 ]
@@ -393,6 +395,58 @@ def check_required_parameters(ds: Dataset) -> list[Problem]:
     ]
 
 
+
+HORIZON_ORDER = ("quarter", "year", "three_years")
+"""Substitution horizons, shortest first."""
+
+
+def check_consequence_references(ds: Dataset) -> list[Problem]:
+    """The consequence tables name known elements, and every element × sector with US demand
+    has an intensity (else its shortfall would be valued at zero)."""
+    if "sector_intensities" not in ds.tables:
+        return []
+    elements = set(ds.tables["elements"].index)
+    out: list[Problem] = []
+    for name in ("sector_intensities", "published_rankings"):
+        if name in ds.tables:
+            out += _refs(ds, name, "element", elements, "element")
+    si = ds.tables["sector_intensities"]
+    out += [_at(si, i, "element", f"a second intensity for {r['element']} in {r['sector']}")
+            for i, r in si[si.duplicated(["element", "sector"])].iterrows()]
+    have = set(zip(si["element"], si["sector"], strict=True))
+    if have:
+        demand = ds.tables["us_demand"]
+        for i, r in demand.iterrows():
+            if r["quantity"] > 0 and (r["element"], r["sector"]) not in have:
+                out.append(_at(demand, i, "sector",
+                               f"no sector_intensities row for {r['element']} in {r['sector']}"))
+    return out
+
+
+def check_substitution_horizons(ds: Dataset) -> list[Problem]:
+    """Each sector has one substitution share per horizon, not falling with the horizon."""
+    if "substitution" not in ds.tables:
+        return []
+    frame = ds.tables["substitution"]
+    out = [_at(frame, i, "horizon", f"a second {r['horizon']} share for {r['sector']}")
+           for i, r in frame[frame.duplicated(["sector", "horizon"])].iterrows()]
+    for sector, group in frame.groupby("sector"):
+        by = {r["horizon"]: (i, float(r["share"])) for i, r in group.iterrows()}
+        missing = [h for h in HORIZON_ORDER if h not in by]
+        if missing:
+            i = next(iter(by.values()))[0]
+            out.append(_at(frame, i, "horizon",
+                           f"sector {sector!r} lacks horizons {', '.join(missing)}"))
+            continue
+        shares = [by[h][1] for h in HORIZON_ORDER]
+        for h, a, b in zip(HORIZON_ORDER[1:], shares[:-1], shares[1:], strict=True):
+            if b < a:
+                out.append(_at(frame, by[h][0], "share",
+                               f"{sector}: share after a {h} ({b}) is below the shorter "
+                               f"horizon's ({a})"))
+    return out
+
+
 CHECKS: dict[str, Callable[[Dataset], list[Problem]]] = {
     "references": check_references,
     "stage_shares": check_stage_shares,
@@ -406,6 +460,8 @@ CHECKS: dict[str, Callable[[Dataset], list[Problem]]] = {
     "facility_cycles": check_facility_cycles,
     "parameter_ranges": check_parameter_ranges,
     "required_parameters": check_required_parameters,
+    "consequence_references": check_consequence_references,
+    "substitution_horizons": check_substitution_horizons,
 }
 """Every dataset check by name, in the order they run."""
 

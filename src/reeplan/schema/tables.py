@@ -416,3 +416,83 @@ class Benchmark(SourcedRow):
             msg = "a benchmark needs its tolerance range (low and high)"
             raise ValueError(msg)
         return self
+
+
+Sector = Literal[
+    "defense",
+    "ev_traction",
+    "wind",
+    "consumer_electronics",
+    "industrial_motors",
+    "catalysts",
+    "glass_polishing",
+    "other",
+]
+"""End-use sectors of ``us_demand`` (the consequence tables use the same names)."""
+
+
+def _check_range(value: float, low: float | None, high: float | None, what: str) -> None:
+    if low is not None and high is not None and low > high:
+        msg = f"{what}: low is above high"
+        raise ValueError(msg)
+    if low is not None and value < low:
+        msg = f"{what}: value is below low"
+        raise ValueError(msg)
+    if high is not None and value > high:
+        msg = f"{what}: value is above high"
+        raise ValueError(msg)
+
+
+@register("sector_intensities")
+class SectorIntensity(SourcedRow):
+    """How much of an element one unit of a sector's output holds, and what the unit is worth.
+
+    A tonne of ``element`` short in ``sector`` stops ``1000 / intensity`` units worth
+    ``unit_value_usd`` each (before substitution).
+    """
+
+    element: str
+    sector: Sector
+    unit: str
+    """The unit of output (vehicle, MW, hard disk drive, F-35-equivalent ...)."""
+    intensity: float = Field(gt=0.0)
+    """kg of the element (as oxide, REO) per unit of output."""
+    intensity_low: float | None = Field(default=None, gt=0.0)
+    intensity_high: float | None = Field(default=None, gt=0.0)
+    unit_value_usd: NonNegative
+    """Value of one unit of output, USD."""
+    value_low: NonNegative | None = None
+    value_high: NonNegative | None = None
+
+    @model_validator(mode="after")
+    def _ranges(self) -> SectorIntensity:
+        _check_range(self.intensity, self.intensity_low, self.intensity_high, "intensity")
+        _check_range(self.unit_value_usd, self.value_low, self.value_high, "unit_value_usd")
+        return self
+
+
+@register("substitution")
+class Substitution(SourcedRow):
+    """Share of a sector's shortfall that can be switched or thrifted after a given duration."""
+
+    sector: Sector
+    horizon: Literal["quarter", "year", "three_years"]
+    """How long the shortfall has lasted."""
+    share: Share
+    low: Share | None = None
+    high: Share | None = None
+
+    @model_validator(mode="after")
+    def _range(self) -> Substitution:
+        _check_range(self.share, self.low, self.high, "share")
+        return self
+
+
+@register("published_rankings")
+class PublishedRanking(SourcedRow):
+    """An element's place in a published criticality assessment (1 = most critical; ties share
+    their mean rank)."""
+
+    assessment: Literal["usgs_2025", "doe_cma_2023", "eu_crm_2023"]
+    element: str
+    rank: float = Field(ge=1.0)
