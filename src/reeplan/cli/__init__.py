@@ -21,8 +21,10 @@ from reeplan.cli import (
     exposure,
     finance,
     optimize,
+    rank,
     run,
     runs,
+    sensitivity,
     serve,
     simulate,
     threats,
@@ -59,8 +61,8 @@ def _main(
     fit_to_terminal()
 
 
-for _module in (data, exposure, validate, run, finance, simulate, threats, optimize, runs,
-                serve):
+for _module in (data, exposure, validate, run, finance, simulate, threats, rank, sensitivity,
+                optimize, runs, serve):
     _module.register(app)
 
 
