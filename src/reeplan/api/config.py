@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Literal
 
 import platformdirs
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from reeplan.errors import ReeError
@@ -30,10 +30,10 @@ __all__ = ["ApiSettings", "Role", "TokenUser", "check_bind", "get_api_settings",
 Role = Literal["viewer", "analyst"]
 
 
-class TokenUser(BaseSettings):
+class TokenUser(BaseModel):
     """One user known by a token."""
 
-    model_config = SettingsConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: str
     role: Role

@@ -377,11 +377,13 @@ def ui_job(request: Request, job_id: str,
 
 @router.post("/ui/jobs/{job_id}/cancel", response_class=HTMLResponse, dependencies=[HtmxDep])
 def ui_cancel(request: Request, job_id: str, jobs: JobsDep, store: StoreDep,
-              user: AnalystDep) -> HTMLResponse:
+              user: AnalystDep,
+              view: Annotated[str, Query(pattern=r"^(whatif|portfolio|run)$")] = "whatif"
+              ) -> HTMLResponse:
     job = jobs.cancel(job_id, user.name)
     if job is None:
         return error(request, ReeError("this server does not run that job"))
-    return render(request, "job.html", job=find_job(jobs, store, job.id), view="none")
+    return render(request, "job.html", job=find_job(jobs, store, job.id), view=view)
 
 
 # -- awards -------------------------------------------------------------------------------
