@@ -255,6 +255,7 @@ def test_run_out_in_a_read_only_folder(tmp_path: Path) -> None:
     [
         ["exposure", "--sankey", "{file}/sankey"],
         ["exposure", "--heatmap", "{ro}/heat"],
+        ["exposure", "--sankey", ""],
         ["simulate", "heavy-ree-embargo", "--samples", "10", "--fan", "{file}/fan.png"],
         ["simulate", "heavy-ree-embargo", "--samples", "10", "--fan", "{dir}"],
         ["frontier", "--points", "3", "--samples", "10", "--chart", "{ro}/chart"],

@@ -174,10 +174,13 @@ def check_output_dir(path: Path, option: str = "--out") -> Path:
     return path
 
 
-def figure_files(stem: Path) -> list[Path]:
+def figure_files(stem: Path, option: str = "the figure path") -> list[Path]:
     """The files a figure option writes: ``STEM.html`` and ``STEM.png`` (a ``.html`` or ``.png``
     suffix of ``stem`` is dropped), as :func:`reeplan.brief.plots.write_figure` does."""
     stem = Path(stem)
+    if not stem.name or stem.name in (".", ".."):
+        msg = f"{option} {str(stem)!r}: not a file name (PATH.html and PATH.png are written)"
+        raise ReeError(msg)
     if stem.suffix.lower() in (".html", ".png"):
         stem = stem.with_suffix("")
     return [stem.with_name(stem.name + ".html"), stem.with_name(stem.name + ".png")]

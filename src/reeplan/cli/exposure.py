@@ -67,7 +67,7 @@ def exposure(
         check_format(fmt)
         for option, stem in (("--sankey", sankey), ("--heatmap", heatmap)):
             if stem is not None:
-                check_output_files(figure_files(stem), option)
+                check_output_files(figure_files(stem, option), option)
         year = settings(year=year).year
         ds = load(data, overlay)
         res = run_exposure(ds, year, element, adversaries, chokepoints=chokepoints)

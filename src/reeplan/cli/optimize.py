@@ -157,7 +157,7 @@ def frontier_cmd(
             msg = f"--points must be at most 200, not {points}"
             raise ReeError(msg)
         if chart is not None:
-            check_output_files(figure_files(chart), "--chart")
+            check_output_files(figure_files(chart, "--chart"), "--chart")
         ds, chain, sims, st = _prepare(data, overlay, scenario, samples, seed)
         options = evaluate_options(finance_inputs(ds), st.samples, st.seed)
         inputs = define_portfolio_inputs(ds, chain, sims, options, st.seed)
