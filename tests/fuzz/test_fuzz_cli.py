@@ -8,6 +8,7 @@ so a valid combination stays cheap.
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -77,7 +78,12 @@ def _check(target: str, tmp: Path, args: list[str]) -> None:
     (tmp / "a-file").write_text("x")
     args = [a.replace("{tmp}", str(tmp)) for a in args]
     start = time.perf_counter()
-    res = runner.invoke(app, args)
+    here = os.getcwd()
+    os.chdir(tmp)  # relative paths the fuzz draws (a store, an output) land in tmp, not the repo
+    try:
+        res = runner.invoke(app, args)
+    finally:
+        os.chdir(here)
     elapsed = time.perf_counter() - start
     TALLY["slowest_ms"] = max(TALLY["slowest_ms"], int(elapsed * 1000))
     code = res.exit_code
@@ -95,6 +101,7 @@ def _check(target: str, tmp: Path, args: list[str]) -> None:
     inconsistent = []
     if args[0] == "run":
         out = Path(args[args.index("--out") + 1]) if "--out" in args else Path("out")
+        out = out if out.is_absolute() else tmp / out
         try:
             published = (out / "latest").exists()
         except OSError:  # a name too long to exist
