@@ -78,7 +78,7 @@ def _check(target: str, tmp: Path, args: list[str]) -> None:
     (tmp / "a-file").write_text("x")
     args = [a.replace("{tmp}", str(tmp)) for a in args]
     start = time.perf_counter()
-    here = os.getcwd()
+    here = Path.cwd()
     os.chdir(tmp)  # relative paths the fuzz draws (a store, an output) land in tmp, not the repo
     try:
         res = runner.invoke(app, args)
