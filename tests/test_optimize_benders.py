@@ -128,7 +128,8 @@ def test_warm_started_frontier_matches_cold_solves() -> None:
         warm = solver.solve(budget, start)
         cold = optimize(inst, spec.model_copy(update={"budget": budget}), method="extensive")
         assert warm.status == "optimal"
-        assert warm.upper == pytest.approx(cold.objective, rel=1e-5)
+        assert warm.upper == pytest.approx(cold.objective + spec.cost_weight * cold.cost,
+                                           rel=1e-5)
         start = (warm.x, warm.z)
 
 

@@ -120,12 +120,12 @@ def _loop(solver: BendersSolver, spec: PortfolioSpec, start: tuple[np.ndarray, n
     n_p, n_k = a.available.shape
     feas = Feasibility(spec, a, np.array([p in spec.force_in for p in projects]),
                        np.array([p in spec.force_out for p in projects]), solver.pruned)
-    tiebreak_x = spec.cost_tiebreak * a.cost.sum(-1)
+    tiebreak_x = spec.cost_weight * a.cost.sum(-1)
     log: list[dict[str, float]] = []
 
     def exact(x: np.ndarray, z: np.ndarray, loss: np.ndarray) -> float:
         return calc_objective(a, spec, loss) + float((tiebreak_x * x).sum()) + \
-            spec.cost_tiebreak * float(a.stock_cost @ z)
+            spec.cost_weight * float(a.stock_cost @ z)
 
     z0 = np.zeros(master.n_g)
     best: tuple[float, np.ndarray, np.ndarray] | None = None
@@ -181,6 +181,7 @@ def _loop(solver: BendersSolver, spec: PortfolioSpec, start: tuple[np.ndarray, n
                 offer(np.zeros((n_p, n_k)), z0, search=True)
             rounded = np.where((x.max(1) > 0.5) | feas.force_in, x.argmax(1), -1)
             cand = _choice_to_x(rounded, n_k)
+            z = _whole_lots(a, z, np.floor)
             if _feasible(feas, a, cand, z):
                 offer(cand, z, search=True)
             continue
@@ -199,9 +200,9 @@ def _loop(solver: BendersSolver, spec: PortfolioSpec, start: tuple[np.ndarray, n
             # with a cutoff the master bounds only the portfolios below it
             lower = max(lower, bound if cutoff is None else min(bound, cutoff))
         if st in ("optimal", "limit"):
-            offer(np.round(x), z, search=True)
+            offer(np.round(x), _whole_lots(a, z, np.round), search=True)
             for ox, oz in master.pool[:-1]:  # improving solutions found on the way
-                offer(np.round(ox), oz, search=False)
+                offer(np.round(ox), _whole_lots(a, oz, np.round), search=False)
         if best is not None:
             entry = {"iteration": it, "phase": 1, "bound": lower, "upper": best[0],
                      "seconds": time.perf_counter() - t0}
@@ -221,6 +222,15 @@ def _loop(solver: BendersSolver, spec: PortfolioSpec, start: tuple[np.ndarray, n
                              seconds, status, log)
     return BendersResult(best[1], best[2], best[0], min(lower, best[0]), it,
                          master.cuts - cuts0, seconds, status, log)
+
+
+def _whole_lots(a: RecourseArrays, z: np.ndarray, how: Callable[[np.ndarray], np.ndarray]
+                ) -> np.ndarray:
+    """NDS purchases rounded (``how``: floor or round) to whole lots where lots are set."""
+    if a.stock_lot is None:
+        return z
+    lots = a.stock_lot > 0
+    return np.where(lots, how(z / a.zscale + 1e-9) * a.zscale, z)
 
 
 def _feasible(feas: Feasibility, a: RecourseArrays, x: np.ndarray, z: np.ndarray) -> bool:

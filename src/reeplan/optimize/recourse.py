@@ -42,6 +42,13 @@ class RecourseArrays:
     available: np.ndarray  # p k
     stock_cost: np.ndarray  # g
     stock_max: np.ndarray  # g
+    stock_lot: np.ndarray | None = None  # g (t per lot; 0: any quantity)
+
+    @property
+    def zscale(self) -> np.ndarray:
+        """Tonnes per unit of the master's purchase variable: the lot size, or 1 (tonnes)."""
+        lot = self.stock_lot if self.stock_lot is not None else np.zeros_like(self.stock_max)
+        return np.where(lot > 0, lot, 1.0)
 
     @property
     def touches(self) -> np.ndarray:
@@ -67,7 +74,8 @@ def recourse_arrays(inputs: PortfolioInputs) -> RecourseArrays:
         liability=d["liability"].transpose("project", "option").values,
         available=d["available"].transpose("project", "option").values.astype(bool),
         stock_cost=d["stockpile_cost"].values,
-        stock_max=d["stockpile_max"].values)
+        stock_max=d["stockpile_max"].values,
+        stock_lot=d["stockpile_lot"].values if "stockpile_lot" in d else None)
 
 
 def _served(a: RecourseArrays, x: np.ndarray, z: np.ndarray
