@@ -27,10 +27,10 @@ def _one(p_shock: float = 0.5, shock: tuple[int, int] = (2030, 2033), start: int
     hit = s < round(p_shock * n_s)
     works = (s % 10) < round(p_online * 10)
     adv = np.full((1, n_t, n_s), 300.0)
-    in_shock = (YEARS >= shock[0]) & (YEARS <= shock[1])
+    in_shock = (shock[0] <= YEARS) & (shock[1] >= YEARS)
     adv[0][np.ix_(in_shock, hit)] = 0.0
     online = np.zeros((1, 1, n_t, n_s))
-    online[0, 0][np.ix_(YEARS >= start, works)] = 1.0
+    online[0, 0][np.ix_(start <= YEARS, works)] = 1.0
     base = np.full((1, 4, n_t), 1e5)
     base[0, 1] = 0.0  # no adversary-free separation without the project
     cap = np.zeros((1, 1, 4))
