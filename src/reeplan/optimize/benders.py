@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -48,6 +48,8 @@ __all__ = ["BendersResult", "BendersSolver", "solve_benders"]
 # quick master solves (stop at the first portfolio under the cutoff) for at most this share of
 # the time, and only while each takes at most QUICK_SOLVE of it; then full solves prove the gap
 QUICK_PHASE, QUICK_SOLVE = 0.5, 0.05
+SEARCH_SAMPLES = 300
+"""Samples the local search works on (all of them on smaller instances)."""
 
 
 @dataclass
@@ -83,11 +85,20 @@ class BendersSolver:
         n_s = len(a.w)
         block_of = np.arange(n_s) * min(blocks, n_s) // n_s  # the master keeps samples with CVaR
         self.pruned = calc_dominated(a, spec)
+        # sample aggregation for the local search: on large instances it runs on a fixed
+        # subsample of SEARCH_SAMPLES samples (reweighted); its moves are then evaluated
+        # exactly on every sample, so only the search, not the bound, is approximate
+        self.a_search = _subsample(a, SEARCH_SAMPLES)
         self.master = BendersMaster(a, spec, self.projects, block_of, self.pruned)
         n_p, n_k = a.available.shape
         self.master.add_cuts(np.zeros((n_p, n_k)), np.zeros(self.master.n_g))
         self.master.add_cuts(a.available / np.maximum(a.available.sum(1, keepdims=True), 1),
                              a.stock_max.astype(float))
+
+    def feas_search(self, feas: Feasibility) -> Feasibility:
+        """The feasibility rules on the local search's arrays."""
+        return Feasibility(feas.spec, self.a_search, feas.force_in, feas.force_out,
+                           feas.pruned)
 
     def solve(self, budget: float | None = None, start: tuple[np.ndarray, np.ndarray] | None
               = None, max_iterations: int = 400,
@@ -139,7 +150,8 @@ def _loop(solver: BendersSolver, spec: PortfolioSpec, start: tuple[np.ndarray, n
             best = (value, x, z)
         if search and left() > reserve:
             choice = np.where(x.max(1) > 0.5, x.argmax(1), -1)
-            choice2, _ = improve_selection(a, spec, feas, choice, z)
+            choice2, _ = improve_selection(solver.a_search, spec, solver.feas_search(feas),
+                                           choice, z)
             if not np.array_equal(choice2, choice):
                 offer(_choice_to_x(choice2, n_k), z, search=False)
 
@@ -222,6 +234,17 @@ def _loop(solver: BendersSolver, spec: PortfolioSpec, start: tuple[np.ndarray, n
                              seconds, status, log)
     return BendersResult(best[1], best[2], best[0], min(lower, best[0]), it,
                          master.cuts - cuts0, seconds, status, log)
+
+
+def _subsample(a: RecourseArrays, n: int) -> RecourseArrays:
+    """``a`` on an evenly spaced subsample of ``n`` samples, weights rescaled to sum to 1."""
+    n_s = len(a.w)
+    if n_s <= n:
+        return a
+    idx = np.linspace(0, n_s - 1, n).round().astype(int)
+    w = a.w[idx] / a.w[idx].sum()
+    return replace(a, online=a.online[..., idx], base=a.base[..., idx], dem=a.dem[..., idx],
+                   dfn=a.dfn[..., idx], w=w)
 
 
 def _whole_lots(a: RecourseArrays, z: np.ndarray, how: Callable[[np.ndarray], np.ndarray]
