@@ -1,8 +1,10 @@
-"""Portfolio optimiser benchmark (issue 6): 60 projects × 6 packages × 500 samples × 16 years.
+"""Portfolio optimiser benchmark (issues 6, 13): 60 projects × 6 packages × 2,000 threat
+samples × 16 years.
 
 Reports model-build and solve times separately, on the benchmark instance (seed 11) and on
 further seeds (the target must hold beyond one instance), and a 20-point frontier solved with
-one warm-started Benders master. Target on the 2-core machine: a 0.5 % gap in at most 60 s.
+one warm-started Benders master. Targets on the 2-core machine: a 0.5 % gap in at most 60 s on
+every seed 11-17; the 20-point frontier in at most 120 s with every point within 1 %.
 Not a test.
 """
 
@@ -27,12 +29,12 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(prog="opt_bench")
     ap.add_argument("--projects", type=int, default=60)
     ap.add_argument("--options", type=int, default=6)
-    ap.add_argument("--opt-samples", type=int, default=500)
+    ap.add_argument("--opt-samples", type=int, default=2000)
     ap.add_argument("--years", type=int, default=16)
     ap.add_argument("--time-limit", type=float, default=60.0)
     ap.add_argument("--seeds", type=int, nargs="+", default=list(range(11, 18)))
     ap.add_argument("--frontier-points", type=int, default=20)
-    ap.add_argument("--frontier-time-limit", type=float, default=10.0)
+    ap.add_argument("--frontier-time-limit", type=float, default=6.0)
     args, _ = ap.parse_known_args(argv)
     spec = PortfolioSpec(budget=2.5e9, time_limit=args.time_limit, mip_gap=0.005)
     print(f"optimiser: {args.projects} projects × {args.options} packages × "
@@ -52,13 +54,14 @@ def main(argv: list[str] | None = None) -> None:
               f"iterations, {b.cuts} cuts{'' if gap <= spec.mip_gap else '  (target missed)'}")
     inst = _instance(args, args.seeds[0])
     t = time.perf_counter()
-    table = calc_frontier(inst, spec.model_copy(update={"time_limit": args.frontier_time_limit}),
-                          5e9, args.frontier_points)
-    gaps = [g for g in table["gap"] if g is not None]
+    fspec = spec.model_copy(update={"time_limit": args.frontier_time_limit, "mip_gap": 0.01})
+    table = calc_frontier(inst, fspec, 5e9, args.frontier_points)
+    seconds = time.perf_counter() - t
+    gaps = [g if g is not None else float("inf") for g in table["gap"]]
     print(f"  {args.frontier_points}-point frontier ({inst.data.sizes['project']} projects, "
-          f"warm-started master, ≤{args.frontier_time_limit:g} s a point): "
-          f"{time.perf_counter() - t:.1f} s; largest gap {max(gaps):.3%}, points within "
-          f"0.5 %: {sum(g <= spec.mip_gap for g in gaps)}/{len(gaps)}")
+          f"warm-started master, ≤{args.frontier_time_limit:g} s a point): {seconds:.1f} s "
+          f"(target ≤ 120 s); largest gap {max(gaps):.3%}, points within 1 %: "
+          f"{sum(g <= 0.01 for g in gaps)}/{len(gaps)}")
 
 
 if __name__ == "__main__":

@@ -208,7 +208,8 @@ def test_package_for_another_project_is_refused_without_force(tmp_path: Path) ->
 # -- outputs: checked before any work, OS errors as messages -------------------------------------
 
 TINY = Path(__file__).parent / "data" / "tiny"
-SKIP = ["--skip", "simulate", "--skip", "finance", "--skip", "optimize"]
+SKIP = ["--skip", "simulate", "--skip", "finance", "--skip", "optimize",
+        "--skip", "consequences"]
 
 
 def unwritable_folder(tmp_path: Path) -> Path:

@@ -19,8 +19,16 @@ from reeplan.store import RunStore
 from reeplan.workflows.run import RunOptions, run_analysis
 
 runner = CliRunner()
-SECTIONS = ["summary", "exposure", "disruptions", "finance", "portfolio", "validation",
-            "sources"]
+SECTIONS = [
+    "summary",
+    "exposure",
+    "disruptions",
+    "finance",
+    "portfolio",
+    "consequences",
+    "validation",
+    "sources",
+]
 
 
 @pytest.fixture(scope="module")
@@ -29,19 +37,28 @@ def brief(tmp_path_factory: pytest.TempPathFactory) -> dict:
     options = RunOptions.from_settings(Settings(), samples=24, seed=7, chokepoints=False)
     result = build_brief(run_analysis(load_dataset(), options))
     paths = write_brief(result, out)
-    return {"result": result, "paths": paths,
-            "html": (out / "brief.html").read_text(encoding="utf-8"),
-            "json": json.loads((out / "brief.json").read_text(encoding="utf-8")),
-            "xlsx": out / "brief.xlsx"}
+    return {
+        "result": result,
+        "paths": paths,
+        "html": (out / "brief.html").read_text(encoding="utf-8"),
+        "json": json.loads((out / "brief.json").read_text(encoding="utf-8")),
+        "xlsx": out / "brief.xlsx",
+    }
 
 
 def test_brief_has_every_section(brief: dict) -> None:
     assert [s.name for s in brief["result"].sections] == SECTIONS
     for name in [*SECTIONS, "executive-summary", "methods", "provenance"]:
         assert f'id="{name}"' in brief["html"]
-    for fig in ("fig-sankey_ndpr", "fig-china_share_heatmap", "fig-shortfall_fan",
-                "fig-tts_vs_ttr", "fig-frontier", "fig-china_share_by_stage",
-                "fig-award_costs"):
+    for fig in (
+        "fig-sankey_ndpr",
+        "fig-china_share_heatmap",
+        "fig-shortfall_fan",
+        "fig-tts_vs_ttr",
+        "fig-frontier",
+        "fig-china_share_by_stage",
+        "fig-award_costs",
+    ):
         assert fig in brief["html"], fig
 
 
@@ -94,13 +111,26 @@ def test_every_source_shown_resolves(brief: dict) -> None:
 
 def test_runs_recorded_and_diffed(tmp_path: Path) -> None:
     store = str(tmp_path / "runs.sqlite")
-    quick = ["--skip", "simulate", "--skip", "finance", "--skip", "optimize", "--store", store,
-             "--out", str(tmp_path / "out")]
+    quick = [
+        "--skip",
+        "simulate",
+        "--skip",
+        "finance",
+        "--skip",
+        "optimize",
+        "--skip",
+        "consequences",
+        "--store",
+        store,
+        "--out",
+        str(tmp_path / "out"),
+    ]
     over = tmp_path / "over"
     over.mkdir()
     (over / "mine_production.csv").write_text(
         "id,country,year,value,vintage,source_id,grade,note\n"
-        "mine_chn_2025,CHN,2025,200000,test overlay,usgs_mcs2026_re,C,x\n")
+        "mine_chn_2025,CHN,2025,200000,test overlay,usgs_mcs2026_re,C,x\n"
+    )
     a = runner.invoke(app, ["run", "--seed", "1", *quick])
     assert a.exit_code == 0, a.output
     b = runner.invoke(app, ["run", "--seed", "2", "--overlay", str(over), *quick])
@@ -114,8 +144,7 @@ def test_runs_recorded_and_diffed(tmp_path: Path) -> None:
     assert "china_mine_share" in diff.output
 
 
-def test_interrupted_run_is_marked_failed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-                                          ) -> None:
+def test_interrupted_run_is_marked_failed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import reeplan.workflows.run
 
     def boom(*args: object, **kwargs: object) -> None:

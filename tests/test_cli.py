@@ -11,7 +11,8 @@ from reeplan.cli import app
 from tests.conftest import replace_in
 
 runner = CliRunner()
-SKIP = ["--skip", "simulate", "--skip", "finance", "--skip", "optimize"]
+SKIP = ["--skip", "simulate", "--skip", "finance", "--skip", "optimize",
+        "--skip", "consequences"]
 
 
 def test_run_on_tiny_dataset(tiny_dir: Path, tmp_path: Path) -> None:

@@ -25,7 +25,8 @@ from reeplan.store import RunStore
 from reeplan.store.models import RunRow
 
 TINY = Path(__file__).parent / "data" / "tiny"
-SKIP = ["--skip", "simulate", "--skip", "finance", "--skip", "optimize"]
+SKIP = ["--skip", "simulate", "--skip", "finance", "--skip", "optimize",
+        "--skip", "consequences"]
 LEASE = 1.0
 CASES = {
     "ok": "",

@@ -128,7 +128,8 @@ def test_warm_started_frontier_matches_cold_solves() -> None:
         warm = solver.solve(budget, start)
         cold = optimize(inst, spec.model_copy(update={"budget": budget}), method="extensive")
         assert warm.status == "optimal"
-        assert warm.upper == pytest.approx(cold.objective, rel=1e-5)
+        assert warm.upper == pytest.approx(cold.objective + spec.cost_weight * cold.cost,
+                                           rel=1e-5)
         start = (warm.x, warm.z)
 
 
@@ -189,4 +190,6 @@ def test_why_out_names_projects_that_add_nothing() -> None:
     best = optimize(inst, spec)
     table = explain_projects(inst, spec, best).set_index("project")
     assert not table.loc["p00", "in_portfolio"]
-    assert "by only 0.00, no more than the solver gap" in table.loc["p00", "why"]
+    assert table.loc["p00", "value_t"] == pytest.approx(0.0, abs=1e-6)
+    assert table.loc["p00", "reason"].startswith("no non-China NdPr ")
+    assert "its mining output has no route to US magnets" in table.loc["p00", "reason"]

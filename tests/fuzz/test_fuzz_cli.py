@@ -40,7 +40,7 @@ STORES = ["{tmp}/runs.sqlite", "postgresql://u:PW@127.0.0.1:1/db", "mysql://x", 
 @st.composite
 def _run_args(draw: st.DrawFn) -> list[str]:
     args = ["run", "--data", str(TINY), "--skip", "simulate", "--skip", "finance",
-            "--skip", "optimize", "--json"]
+            "--skip", "optimize", "--skip", "consequences", "--json"]
     for opt, values in (("--year", [*NUMBERS, "2024", "2023"]), ("--budget", NUMBERS),
                         ("--samples", NUMBERS), ("--seed", NUMBERS), ("--out", PATHS),
                         ("--scenario", SCENARIOS), ("--store", STORES),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from reeplan.brief.model import RunResult, Section
+from reeplan.brief.sections.consequences import consequences_section
 from reeplan.brief.sections.exposure import exposure_section, sources_section, summary_section
 from reeplan.brief.sections.finance import finance_section
 from reeplan.brief.sections.portfolio import portfolio_section
@@ -27,6 +28,11 @@ def build_brief(an: Analysis, settings: Settings | None = None) -> RunResult:
         sections.append(finance_section(an.award_costs))
     if an.portfolio is not None:
         sections.append(portfolio_section(an.portfolio))
+    if an.consequences is not None:
+        c = an.consequences
+        sections.append(consequences_section(c.result.by_element, c.result.by_sector,
+                                             c.result.platforms, c.ranking, c.sensitivity,
+                                             scenario=c.result.scenario))
     sections.append(validation_section(an.validation))
     sections.append(sources_section(an.dataset))
     return RunResult(sections, an.provenance, an.timings)

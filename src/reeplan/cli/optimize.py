@@ -27,7 +27,8 @@ from reeplan.errors import ReeError
 __all__ = ["register"]
 
 ScenarioOpt = Annotated[list[str] | None, typer.Option(
-    "--scenario", help="Scenario preset or YAML (repeatable; default: all presets).")]
+    "--scenario", help="Scenario the awards are valued against: 'threats' (the threat model of "
+    "future disruptions 2026-2040, the default), a preset name or a YAML file (repeatable).")]
 SamplesOpt = Annotated[int | None, typer.Option(
     help="Monte Carlo samples per scenario (all enter the model) and per appraised package "
          "[default: 1000].", show_default=False)]
@@ -43,16 +44,20 @@ def register(app: typer.Typer) -> None:
 
 def _prepare(data, overlay, scenario, samples, seed):
     from reeplan.chain import build_chain
-    from reeplan.workflows.simulate import load_scenarios, simulate
+    from reeplan.workflows.simulate import THREATS, load_scenarios, simulate
 
     st = settings(samples=samples, seed=seed)
     ds = load(data, overlay)
-    scenarios = load_scenarios(list(scenario or ()), ds)
+    scenarios = load_scenarios(list(scenario or (THREATS,)), ds)
     with err.status(f"simulating {len(scenarios)} scenario(s) × {st.samples} samples"):
         sims = simulate(ds, scenarios, st.samples, st.seed)
     return ds, build_chain(ds), sims, st
 
 
+ProjectOpt = Annotated[list[Path] | None, typer.Option(
+    "--project", help="YAML file of hypothetical projects (stage, group, capacity_t, "
+    "capex_musd, earliest_start, country) added to the candidates (repeatable).",
+    show_default=False)]
 GapOpt = Annotated[float | None, typer.Option(
     help="Relative optimality gap at which the solver stops [default: 1e-4].",
     show_default=False)]
@@ -84,6 +89,7 @@ def optimize_cmd(
     time_limit: Annotated[float | None, typer.Option(
         help="Solver time limit, s [default: 60].", show_default=False)] = None,
     gap: GapOpt = None,
+    project: ProjectOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     data: DataOpt = None,
     overlay: OverlayOpt = None,
@@ -97,7 +103,8 @@ def optimize_cmd(
         budget = st.budget
         ds, chain, sims, st = _prepare(data, overlay, scenario, samples, seed)
         with err.status("appraising packages and solving"):
-            res = portfolio(ds, chain, sims, spec, st.samples, st.seed)
+            res = portfolio(ds, chain, sims, spec, st.samples, st.seed,
+                            project_files=list(project or ()))
     except ReeError as exc:
         raise fail(exc) from None
     pf = res.result
@@ -107,6 +114,7 @@ def optimize_cmd(
             "scenarios": list(res.scenarios), "selection": pf.selection,
             "stockpile_t": pf.stockpile, "cost_usd": pf.cost, "expected_loss": pf.expected_loss,
             "baseline_loss": pf.baseline_loss, "objective": pf.objective,
+            "unspent_usd": res.unspent,
             "marginal_value_per_bn": res.marginal_value, "solver": pf.solver,
             "awards": res.awards, "groups": res.groups, "why": res.why})
         return
@@ -117,7 +125,8 @@ def optimize_cmd(
     out.print(f"Scored cost ${pf.cost:,.0f}; expected weighted shortfall {pf.expected_loss:,.1f} "
               f"(no awards: {pf.baseline_loss:,.1f}; reduction "
               f"{1 - pf.expected_loss / max(pf.baseline_loss, 1e-9):.1%}); marginal value of "
-              f"the next $1bn: {res.marginal_value:,.1f} weighted t.")
+              f"the next $1bn: {res.marginal_value:,.1f} weighted t; unspent "
+              f"${res.unspent:,.0f}.")
     out.print(rich_table(res.groups, title="Shortfall by element group (t REO-eq, expected)",
                          floatfmt={}))
     if res.why is not None:
@@ -138,15 +147,16 @@ def frontier_cmd(
     chart: Annotated[Path | None, typer.Option(
         help="Write the chart to PATH.html and PATH.png (a .html or .png suffix is dropped).",
         show_default=False)] = None,
+    project: ProjectOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     data: DataOpt = None,
     overlay: OverlayOpt = None,
 ) -> None:
     """Efficient frontier: the optimal portfolio at budgets from zero to --max-budget."""
     from reeplan.brief.plots import frontier_figure, write_figure
-    from reeplan.finance.inputs import finance_inputs
-    from reeplan.optimize.build import define_portfolio_inputs, evaluate_options
+    from reeplan.optimize.build import define_portfolio_inputs
     from reeplan.optimize.solve import calc_frontier
+    from reeplan.workflows.portfolio import candidate_options
 
     try:
         if points < 2:
@@ -159,7 +169,7 @@ def frontier_cmd(
         if chart is not None:
             check_output_files(figure_files(chart, "--chart"), "--chart")
         ds, chain, sims, st = _prepare(data, overlay, scenario, samples, seed)
-        options = evaluate_options(finance_inputs(ds), st.samples, st.seed)
+        options = candidate_options(ds, st.samples, st.seed, list(project or ()))
         inputs = define_portfolio_inputs(ds, chain, sims, options, st.seed)
         with err.status(f"solving {points} budgets"):
             table = calc_frontier(inputs, spec, max_budget, points)

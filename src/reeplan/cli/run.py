@@ -57,7 +57,8 @@ def run(
     no_store: Annotated[bool, typer.Option("--no-store", help="Do not record the run.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the headlines as JSON.")] = False,
     skip: Annotated[list[str] | None, typer.Option(
-        help="Leave a step out: simulate, finance or optimize (repeatable).")] = None,
+        help="Leave a step out: simulate, finance, optimize or consequences (repeatable).")
+    ] = None,
     scheduler: Annotated[str | None, typer.Option(
         help="Dask scheduler address for the simulations (default: this machine).",
         show_default=False)] = None,

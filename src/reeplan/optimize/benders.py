@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -48,6 +48,8 @@ __all__ = ["BendersResult", "BendersSolver", "solve_benders"]
 # quick master solves (stop at the first portfolio under the cutoff) for at most this share of
 # the time, and only while each takes at most QUICK_SOLVE of it; then full solves prove the gap
 QUICK_PHASE, QUICK_SOLVE = 0.5, 0.05
+SEARCH_SAMPLES = 300
+"""Samples the local search works on (all of them on smaller instances)."""
 
 
 @dataclass
@@ -83,11 +85,20 @@ class BendersSolver:
         n_s = len(a.w)
         block_of = np.arange(n_s) * min(blocks, n_s) // n_s  # the master keeps samples with CVaR
         self.pruned = calc_dominated(a, spec)
+        # sample aggregation for the local search: on large instances it runs on a fixed
+        # subsample of SEARCH_SAMPLES samples (reweighted); its moves are then evaluated
+        # exactly on every sample, so only the search, not the bound, is approximate
+        self.a_search = _subsample(a, SEARCH_SAMPLES)
         self.master = BendersMaster(a, spec, self.projects, block_of, self.pruned)
         n_p, n_k = a.available.shape
         self.master.add_cuts(np.zeros((n_p, n_k)), np.zeros(self.master.n_g))
         self.master.add_cuts(a.available / np.maximum(a.available.sum(1, keepdims=True), 1),
                              a.stock_max.astype(float))
+
+    def feas_search(self, feas: Feasibility) -> Feasibility:
+        """The feasibility rules on the local search's arrays."""
+        return Feasibility(feas.spec, self.a_search, feas.force_in, feas.force_out,
+                           feas.pruned)
 
     def solve(self, budget: float | None = None, start: tuple[np.ndarray, np.ndarray] | None
               = None, max_iterations: int = 400,
@@ -120,12 +131,12 @@ def _loop(solver: BendersSolver, spec: PortfolioSpec, start: tuple[np.ndarray, n
     n_p, n_k = a.available.shape
     feas = Feasibility(spec, a, np.array([p in spec.force_in for p in projects]),
                        np.array([p in spec.force_out for p in projects]), solver.pruned)
-    tiebreak_x = spec.cost_tiebreak * a.cost.sum(-1)
+    tiebreak_x = spec.cost_weight * a.cost.sum(-1)
     log: list[dict[str, float]] = []
 
     def exact(x: np.ndarray, z: np.ndarray, loss: np.ndarray) -> float:
         return calc_objective(a, spec, loss) + float((tiebreak_x * x).sum()) + \
-            spec.cost_tiebreak * float(a.stock_cost @ z)
+            spec.cost_weight * float(a.stock_cost @ z)
 
     z0 = np.zeros(master.n_g)
     best: tuple[float, np.ndarray, np.ndarray] | None = None
@@ -139,7 +150,8 @@ def _loop(solver: BendersSolver, spec: PortfolioSpec, start: tuple[np.ndarray, n
             best = (value, x, z)
         if search and left() > reserve:
             choice = np.where(x.max(1) > 0.5, x.argmax(1), -1)
-            choice2, _ = improve_selection(a, spec, feas, choice, z)
+            choice2, _ = improve_selection(solver.a_search, spec, solver.feas_search(feas),
+                                           choice, z)
             if not np.array_equal(choice2, choice):
                 offer(_choice_to_x(choice2, n_k), z, search=False)
 
@@ -181,6 +193,7 @@ def _loop(solver: BendersSolver, spec: PortfolioSpec, start: tuple[np.ndarray, n
                 offer(np.zeros((n_p, n_k)), z0, search=True)
             rounded = np.where((x.max(1) > 0.5) | feas.force_in, x.argmax(1), -1)
             cand = _choice_to_x(rounded, n_k)
+            z = _whole_lots(a, z, np.floor)
             if _feasible(feas, a, cand, z):
                 offer(cand, z, search=True)
             continue
@@ -199,9 +212,9 @@ def _loop(solver: BendersSolver, spec: PortfolioSpec, start: tuple[np.ndarray, n
             # with a cutoff the master bounds only the portfolios below it
             lower = max(lower, bound if cutoff is None else min(bound, cutoff))
         if st in ("optimal", "limit"):
-            offer(np.round(x), z, search=True)
+            offer(np.round(x), _whole_lots(a, z, np.round), search=True)
             for ox, oz in master.pool[:-1]:  # improving solutions found on the way
-                offer(np.round(ox), oz, search=False)
+                offer(np.round(ox), _whole_lots(a, oz, np.round), search=False)
         if best is not None:
             entry = {"iteration": it, "phase": 1, "bound": lower, "upper": best[0],
                      "seconds": time.perf_counter() - t0}
@@ -221,6 +234,26 @@ def _loop(solver: BendersSolver, spec: PortfolioSpec, start: tuple[np.ndarray, n
                              seconds, status, log)
     return BendersResult(best[1], best[2], best[0], min(lower, best[0]), it,
                          master.cuts - cuts0, seconds, status, log)
+
+
+def _subsample(a: RecourseArrays, n: int) -> RecourseArrays:
+    """``a`` on an evenly spaced subsample of ``n`` samples, weights rescaled to sum to 1."""
+    n_s = len(a.w)
+    if n_s <= n:
+        return a
+    idx = np.linspace(0, n_s - 1, n).round().astype(int)
+    w = a.w[idx] / a.w[idx].sum()
+    return replace(a, online=a.online[..., idx], base=a.base[..., idx], dem=a.dem[..., idx],
+                   dfn=a.dfn[..., idx], w=w)
+
+
+def _whole_lots(a: RecourseArrays, z: np.ndarray, how: Callable[[np.ndarray], np.ndarray]
+                ) -> np.ndarray:
+    """NDS purchases rounded (``how``: floor or round) to whole lots where lots are set."""
+    if a.stock_lot is None:
+        return z
+    lots = a.stock_lot > 0
+    return np.where(lots, how(z / a.zscale + 1e-9) * a.zscale, z)
 
 
 def _feasible(feas: Feasibility, a: RecourseArrays, x: np.ndarray, z: np.ndarray) -> bool:

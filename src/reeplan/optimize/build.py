@@ -27,6 +27,7 @@ from reeplan.finance.inputs import FinanceInputs
 from reeplan.finance.instruments import Package
 from reeplan.finance.loader import list_package_presets
 from reeplan.io.dataset import Dataset
+from reeplan.optimize.candidates import Candidate, stockpile_lots
 from reeplan.optimize.inputs import STAGES, PortfolioInputs
 
 __all__ = ["PORTFOLIO_GROUPS", "define_portfolio_inputs", "evaluate_options", "generic_packages"]
@@ -37,14 +38,15 @@ PORTFOLIO_GROUPS = {"NdPr": GROUPS["NdPr"], "DyTb": GROUPS["DyTb"], "Sm": ("Sm",
 TREASURY_10Y = 0.0434  # fin_treasury_2025_07_07 (10-year note, week of 7 Jul 2025)
 
 
-def generic_packages(project: Any) -> dict[str, dict[str, Any]]:
-    """Packages scaled to the project's capex (labelled assumption fin_asm_alt_packages)."""
+def generic_packages(project: Any, full: bool = False) -> dict[str, dict[str, Any]]:
+    """Packages scaled to the project's capex (labelled assumption fin_asm_alt_packages);
+    ``full`` adds a grant of 100 % of capex (a government-funded plant)."""
     capex = float(project.capex_musd.value)
     year = max(float(project.decision_year.value) + 0.5, 2026.0)  # a new award: FY2026 on
     base = {"project": project.id, "source_id": "fin_asm_alt_packages", "grade": "D",
             "waiver_303a7": True}
     out = {}
-    for share in (0.25, 0.5):
+    for share in (0.25, 0.5, 1.0) if full else (0.25, 0.5):
         out[f"grant-{int(share * 100)}"] = {**base, "id": f"{project.id}-grant-{int(share*100)}",
             "name": f"Title III grant {share:.0%} of capex", "instruments": [
                 {"id": "grant", "kind": "grant", "year": year,
@@ -67,8 +69,13 @@ def generic_packages(project: Any) -> dict[str, dict[str, Any]]:
     return out
 
 
-def evaluate_options(fin: FinanceInputs, samples: int, seed: int) -> pd.DataFrame:
+def evaluate_options(fin: FinanceInputs, samples: int, seed: int,
+                     extra: Sequence[Candidate] = ()) -> pd.DataFrame:
     """Every candidate project × package (presets and generic), appraised with one seed.
+
+    ``extra`` adds candidates built from the stage archetypes (facilities without a preset,
+    hub bundles, hypothetical projects: :mod:`reeplan.optimize.candidates`); they get the
+    generic grants of 25 %, 50 % and 100 % of capex.
 
     Parameters
     ----------
@@ -79,7 +86,14 @@ def evaluate_options(fin: FinanceInputs, samples: int, seed: int) -> pd.DataFram
     seed
         The seed (common random numbers across packages).
     """
-    projects = fin.projects()
+    projects: dict[str, Any] = dict(fin.projects())
+    kinds = {pid: "preset" for pid in projects}
+    capacity: dict[str, dict[tuple[str, str], float] | None] = {}
+    for c in extra:
+        if c.project.id not in projects:
+            projects[c.project.id] = c.project
+            kinds[c.project.id] = c.kind
+            capacity[c.project.id] = c.capacity
     st = Settings(samples=samples, seed=seed)
     rows = []
     presets: dict[str, list[Any]] = {}
@@ -87,11 +101,15 @@ def evaluate_options(fin: FinanceInputs, samples: int, seed: int) -> pd.DataFram
         pkg = fin.package(pid)
         presets.setdefault(pkg.project, []).append(pkg)
     for pid, project in projects.items():
-        if project.status == "cancelled" or project.facility_id is None:
+        if project.status == "cancelled" or (project.facility_id is None
+                                             and not capacity.get(pid)):
             continue
         none = evaluate(project, None, st, risk=fin.risk).effect
         options = [(f"preset:{p.id}", p) for p in presets.get(pid, [])]
-        options += [(k, Package.model_validate(v)) for k, v in generic_packages(project).items()]
+        generic = generic_packages(project, full=kinds[pid] != "preset")
+        if kinds[pid] != "preset":
+            generic = {k: v for k, v in generic.items() if k.startswith("grant")}
+        options += [(k, Package.model_validate(v)) for k, v in generic.items()]
         for key, pkg in options:
             ev = evaluate(project, pkg, st, risk=fin.risk)
             inst = ev.instruments
@@ -109,6 +127,8 @@ def evaluate_options(fin: FinanceInputs, samples: int, seed: int) -> pd.DataFram
                 "p_with": ev.effect["p_production_with"],
                 "start_with": ev.effect["production_start_with"],
                 "ramp": list(project.ramp_up.value),
+                "kind": kinds[pid], "stage": project.stage,
+                "capacity": capacity.get(pid),
             })
     return pd.DataFrame(rows)
 
@@ -192,6 +212,8 @@ def define_portfolio_inputs(ds: Dataset, chain: SupplyChain, sim_results: Sequen
             liability[i, j] = float(r["liability_usd"])
             available[i, j] = True
     stock_cost, stock_max = _stockpile(ds, chain, groups)
+    stock_lot, stock_max = stockpile_lots(
+        groups, stock_max, defense.transpose("group", "year").isel(year=0).values)
     data = xr.Dataset(
         {
             "cost": (("project", "option", "year"), cost),
@@ -207,6 +229,7 @@ def define_portfolio_inputs(ds: Dataset, chain: SupplyChain, sim_results: Sequen
             "weight": (("sample",), np.full(n_s, 1.0 / n_s)),
             "stockpile_cost": (("group",), stock_cost),
             "stockpile_max": (("group",), stock_max),
+            "stockpile_lot": (("group",), stock_lot),
         },
         coords={"project": projects, "option": opt_names, "year": yrs, "group": groups,
                 "stage": list(STAGES), "sample": np.arange(n_s)},
@@ -270,7 +293,15 @@ def _capacities(ds: Dataset, chain: SupplyChain, groups: list[str], yrs: np.ndar
                                      coords={"project": projects, "group": groups,
                                              "stage": list(STAGES)}))
     for pid in projects:
-        fid = options[options["project"] == pid]["facility_id"].iloc[0]
+        row0 = options[options["project"] == pid].iloc[0]
+        fid = row0["facility_id"]
+        given = row0.get("capacity") if "capacity" in options else None
+        if isinstance(given, dict) and given:
+            # a hypothetical or a hub bundle: t REO-eq/yr by (group, stage), as defined
+            for (g, stage), t in given.items():
+                if g in groups:
+                    cap.loc[{"project": pid, "group": g, "stage": stage}] = t
+            continue
         if fid in fac.index:
             per = group_sum(factor.sel(facility=fid) * float(nameplate[fid]))
             stage = fac.loc[fid, "stage"]
@@ -310,6 +341,8 @@ def _stockpile(ds: Dataset, chain: SupplyChain, groups: list[str]
         i = groups.index(g)
         qty[i] += t
     for g, product in (("NdPr", "ndpr_oxide"), ("Sm", "sm_oxide"), ("DyTb", "dy_oxide")):
+        if g not in groups:
+            continue
         rows = prices[(prices["product"] == product) & (prices["market"] == "usgs_fob")]
         if len(rows):
             cost[groups.index(g)] = float(rows.sort_values("year")["price"].iloc[-1]) * 1000.0

@@ -88,14 +88,19 @@ def _feasible_arrays(spec: PortfolioSpec, picked: list[tuple[int, int]], cost: n
 
 def enumerate_optimum(inputs: PortfolioInputs, spec: PortfolioSpec
                       ) -> tuple[float, dict[str, str]]:
-    """Exhaustive search over every selection (no stockpile): the exact optimum for small cases.
+    """Exhaustive search over every selection: the exact optimum for small cases.
 
+    Minimises the model's objective, cost term included (``spec.cost_weight`` · scored cost);
+    returns that objective and the selection. Without lots (``stockpile_lot``) there is no
+    stockpile; with lots every whole number of lots of every group is enumerated too.
     Vectorised over samples with numpy; ties go to the cheaper selection.
     """
     d = inputs.data
     online = d["online"].transpose("project", "option", "year", "sample").values
     cap = d["capacity"].transpose("project", "group", "stage").values
-    base = d["base"].transpose("group", "stage", "year").values
+    base = d["base"].transpose("group", "stage", "year", ...).values
+    if base.ndim == 3:
+        base = base[..., None]
     fac = d["stage_factor"].values
     dem = d["demand"].transpose("group", "year").values[..., None]
     dfn = d["defense"].transpose("group", "year").values[..., None]
@@ -108,6 +113,10 @@ def enumerate_optimum(inputs: PortfolioInputs, spec: PortfolioSpec
     for p in inputs.projects:
         avail = d["available"].sel(project=p).values
         choices.append([None] + [j for j in range(len(options)) if avail[j]])
+    lot = d["stockpile_lot"].values if "stockpile_lot" in d else np.zeros(len(d.group))
+    n_lots = [range(int(np.floor(m / t + 1e-9)) + 1) if t > 0 else range(1)
+              for m, t in zip(d["stockpile_max"].values, lot, strict=True)]
+    stock_cost = d["stockpile_cost"].values
     best = (np.inf, np.inf, {})
     for combo in itertools.product(*choices):
         sel = {p: options[j] for p, j in zip(inputs.projects, combo, strict=True)
@@ -115,19 +124,30 @@ def enumerate_optimum(inputs: PortfolioInputs, spec: PortfolioSpec
         picked = [(i, j) for i, j in enumerate(combo) if j is not None]
         if not _feasible_arrays(spec, picked, cost, liability, inputs.projects):
             continue
-        add = np.zeros((*base.shape, len(w)))
+        add = np.zeros((*base.shape[:3], len(w)))
         for i, j in enumerate(combo):
             if j is not None:
                 add += cap[i][:, :, None, None] * online[i, j][None, None]
-        q = ((base[..., None] + add) * fac[None, :, None, None]).min(1)
+        q = ((base + add) * fac[None, :, None, None]).min(1)
         u = np.maximum(dem - q - adv, 0.0)
-        v = np.maximum(dfn - q - adv, 0.0)
-        loss = (spec.civil_weight * u + (spec.defense_weight - spec.civil_weight) * v).sum((0, 1))
-        obj = float((loss * w).sum())
-        if spec.cvar_alpha is not None:
-            obj = (1 - spec.cvar_lambda) * obj + spec.cvar_lambda * calc_cvar(
-                loss, w, spec.cvar_alpha)
+        excess = np.maximum(dfn - q - adv, 0.0).sum(1)
         total = float(sum(cost[i, j].sum() for i, j in picked))
-        if (obj, total) < best[:2]:
-            best = (obj, total, sel)
+        for lots in itertools.product(*n_lots):
+            z = np.array(lots, float) * lot
+            spend = total + float(stock_cost @ z)
+            if spend > spec.budget * (1 + 1e-9) or (
+                    spec.budget_per_year is not None and float(stock_cost @ z) + sum(
+                        cost[i, j][0] for i, j in picked) > spec.budget_per_year * (1 + 1e-9)):
+                continue
+            v = np.maximum(excess - z[:, None], 0.0)
+            loss = (spec.civil_weight * u.sum(1)
+                    + (spec.defense_weight - spec.civil_weight) * v).sum(0)
+            obj = float((loss * w).sum())
+            if spec.cvar_alpha is not None:
+                obj = (1 - spec.cvar_lambda) * obj + spec.cvar_lambda * calc_cvar(
+                    loss, w, spec.cvar_alpha)
+            obj += spec.cost_weight * spend
+            if (obj, spend) < best[:2]:
+                best = (obj, spend, {**sel, **{f"NDS:{g}": f"{n} lots" for g, n in zip(
+                    d.group.values, lots, strict=True) if n}})
     return best[0], best[2]

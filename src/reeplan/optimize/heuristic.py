@@ -122,7 +122,7 @@ def improve_selection(a: RecourseArrays, spec: PortfolioSpec, feas: Feasibility,
                     sc += a.cap[pp, g][:, :, None, None] * dy[:, None]
                 moved = calc_served_loss(spec, a.dem[g], a.dfn[g], sc, z[g])
                 new_loss[pos[lo:lo + chunk]] += moved - loss_g[g]
-        obj = calc_objectives(new_loss, a.w, spec) + spec.cost_tiebreak * (
+        obj = calc_objectives(new_loss, a.w, spec) + spec.cost_weight * (
             cy[idx].sum(-1) - cost[rows, ch].sum())
         c = int(obj.argmin())
         if obj[c] >= best - 1e-12 * max(abs(best), 1.0):

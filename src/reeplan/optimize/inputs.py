@@ -46,6 +46,13 @@ class PortfolioSpec(BaseModel):
     """Weight λ of the CVaR term: (1 − λ)·E[loss] + λ·CVaR_α[loss]."""
     cost_tiebreak: float = Field(1e-12, ge=0)
     """Weighted tonnes per USD of scored cost: breaks ties toward cheaper portfolios."""
+    min_value_per_bn: float = Field(10.0, ge=0)
+    """Value floor: an award must avoid at least this many weighted tonnes per $1bn of scored
+    cost. Cost enters the objective at this rate, so an award that adds nothing (or less than
+    the floor) is never bought and its money is reported unspent. The default, 10 weighted t
+    per $1bn ($100M per weighted tonne), is about 20 times the cost per tonne of the least
+    cost-effective award bought on the bundled data: it excludes awards that buy next to
+    nothing, not marginal ones."""
     mip_gap: float = Field(0.005, gt=0, lt=1)
     """Relative MIP gap at which HiGHS stops."""
     time_limit: float = Field(120.0, gt=0)
@@ -54,6 +61,11 @@ class PortfolioSpec(BaseModel):
     """Projects that must receive an award."""
     force_out: tuple[str, ...] = ()
     """Projects that must not receive an award."""
+
+    @property
+    def cost_weight(self) -> float:
+        """Weighted tonnes charged per USD of scored cost in the objective."""
+        return self.cost_tiebreak + self.min_value_per_bn / 1e9
 
     @model_validator(mode="after")
     def check_weights(self) -> PortfolioSpec:
@@ -95,6 +107,8 @@ class PortfolioInputs:
     ``stockpile_cost[group]``, ``stockpile_max[group]``
         NDS purchase cost (USD per t REO-eq) and largest purchase (t REO-eq); releases serve
         defense demand only.
+    ``stockpile_lot[group]`` (optional)
+        NDS purchases come in lots of this size (t REO-eq); 0 or absent: any quantity.
     """
 
     data: xr.Dataset

@@ -64,7 +64,14 @@ class BendersMaster:
             allowed &= total <= spec.max_per_project
         h.addVars(nx, np.zeros(nx), allowed.ravel().astype(float))
         self.zcol = nx
-        h.addVars(self.n_g, np.zeros(self.n_g), a.stock_max.astype(float))
+        # NDS purchases: in lots (an integer count of lots) where a lot size is given, else
+        # in tonnes; zscale converts the column to tonnes
+        self.zscale = a.zscale
+        self.zlots = (a.stock_lot > 0 if a.stock_lot is not None
+                      else np.zeros(self.n_g, bool))
+        h.addVars(self.n_g, np.zeros(self.n_g),
+                  np.where(self.zlots, np.floor(a.stock_max / self.zscale + 1e-9),
+                           a.stock_max).astype(float))
         self.tcol = nx + self.n_g
         cvar = spec.cvar_alpha is not None
         # risk-neutral: a cut variable per (block, group, part), the parts being the civilian
@@ -74,8 +81,8 @@ class BendersMaster:
         n_t = self.n_b * self.n_g * self.n_parts
         h.addVars(n_t, np.zeros(n_t), np.full(n_t, inf))
         lam = spec.cvar_lambda if cvar else 0.0
-        costs = np.concatenate([spec.cost_tiebreak * total.ravel(),
-                                spec.cost_tiebreak * a.stock_cost,
+        costs = np.concatenate([spec.cost_weight * total.ravel(),
+                                spec.cost_weight * a.stock_cost * self.zscale,
                                 np.repeat((1 - lam) * self.wb, self.n_g * self.n_parts)])
         h.changeColsCost(len(costs), np.arange(len(costs), dtype=np.int32), costs)
         if cvar:
@@ -118,13 +125,13 @@ class BendersMaster:
         both = np.concatenate([all_x, zidx])
         self.budget_row = h.getNumRow()
         h.addRow(-inf, spec.budget, len(both), both,
-                 np.concatenate([a.cost.sum(-1).ravel(), a.stock_cost]))
+                 np.concatenate([a.cost.sum(-1).ravel(), a.stock_cost * self.zscale]))
         if spec.budget_per_year is not None:
             for t in range(a.cost.shape[-1]):
                 vals = a.cost[..., t].ravel()
                 if t == 0:
                     h.addRow(-inf, spec.budget_per_year, len(both), both,
-                             np.concatenate([vals, a.stock_cost]))
+                             np.concatenate([vals, a.stock_cost * self.zscale]))
                 else:
                     h.addRow(-inf, spec.budget_per_year, len(all_x), all_x, vals)
         if spec.fund_cap is not None and a.liability.sum() > 0:
@@ -157,7 +164,7 @@ class BendersMaster:
             val = [*(-cx[keep]), 1.0]
             if gzj != 0:
                 idx.append(self.zcol + g)
-                val.append(-gzj)
+                val.append(-gzj * self.zscale[g])
             starts.append(nnz)
             index.extend(idx)
             value.extend(val)
@@ -179,6 +186,9 @@ class BendersMaster:
         kind = highspy.HighsVarType.kInteger if integer else highspy.HighsVarType.kContinuous
         self.h.changeColsIntegrality(self.nx, np.arange(self.nx, dtype=np.int32),
                                      np.full(self.nx, kind))
+        lots = self.zcol + np.flatnonzero(self.zlots).astype(np.int32)
+        if len(lots):
+            self.h.changeColsIntegrality(len(lots), lots, np.full(len(lots), kind))
 
     def solve(self, time_left: float, integer: bool, cutoff: float | None, first: bool = False
               ) -> tuple[str, float, np.ndarray, np.ndarray, np.ndarray]:
@@ -206,11 +216,11 @@ class BendersMaster:
             return "nosolution", bound, empty, empty, empty
         sol = np.asarray(h.getSolution().col_value)
         x = sol[:self.nx].reshape(self.n_p, self.n_k)
-        z = sol[self.zcol:self.zcol + self.n_g]
+        z = sol[self.zcol:self.zcol + self.n_g] * self.zscale
         n_t = self.n_b * self.n_g * self.n_parts
         theta = sol[self.tcol:self.tcol + n_t].reshape(self.n_b, self.n_g, self.n_parts)
         self.pool = [(np.asarray(o.col_value)[:self.nx].reshape(self.n_p, self.n_k),
-                      np.asarray(o.col_value)[self.zcol:self.zcol + self.n_g])
+                      np.asarray(o.col_value)[self.zcol:self.zcol + self.n_g] * self.zscale)
                      for o in h.getSavedMipSolutions()] if integer else []
         done = status == highspy.HighsModelStatus.kOptimal
         return ("optimal" if done else "limit"), bound, x, z, theta

@@ -111,6 +111,13 @@ def define_stockpile(m: linopy.Model, d: xr.Dataset) -> None:
     """``Stockpile-buy`` z[group] ≤ max and ``Stockpile-release`` r with Σ_t r ≤ z per sample."""
     z = m.add_variables(lower=0, upper=d["stockpile_max"], coords=[d.indexes["group"]],
                         name="Stockpile-buy")
+    if "stockpile_lot" in d and float(d["stockpile_lot"].max()) > 0:
+        # purchases in whole lots: z = lot · n with n integer (groups without lots: n free)
+        lot = d["stockpile_lot"]
+        n_max = (d["stockpile_max"] / lot.where(lot > 0, 1.0)).fillna(0.0)
+        n = m.add_variables(lower=0, upper=xr.where(lot > 0, (n_max + 1e-9) // 1, 0.0),
+                            integer=True, coords=[d.indexes["group"]], name="Stockpile-lots")
+        m.add_constraints(z - lot * n == 0, name="Stockpile-lot-def", mask=lot > 0)
     r = m.add_variables(lower=0, upper=d["defense"].broadcast_like(d["adversary_supply"]),
                         coords=[d.indexes[k] for k in GTS], name="Stockpile-release")
     m.add_constraints(r.sum("year") - z <= 0, name="Stockpile-release-limit")
@@ -192,7 +199,7 @@ def define_objective(m: linopy.Model, d: xr.Dataset, spec: PortfolioSpec) -> Non
         m.add_constraints(xi - loss + eta >= 0, name="Risk-excess-def")
         cvar = eta + (xi * d["weight"]).sum() / (1 - spec.cvar_alpha)
         obj = (1 - spec.cvar_lambda) * expected + spec.cvar_lambda * cvar
-    m.add_objective(obj + spec.cost_tiebreak * _cost_expr(m, d))
+    m.add_objective(obj + spec.cost_weight * _cost_expr(m, d))
 
 
 def create_model(inputs: PortfolioInputs, spec: PortfolioSpec) -> linopy.Model:

@@ -42,6 +42,22 @@ class RecourseArrays:
     available: np.ndarray  # p k
     stock_cost: np.ndarray  # g
     stock_max: np.ndarray  # g
+    stock_lot: np.ndarray | None = None  # g (t per lot; 0: any quantity)
+
+    @property
+    def online_ptsk(self) -> np.ndarray:
+        """``online`` laid out (p, t, s, k) for batched products (computed once)."""
+        cached = self.__dict__.get("_online_ptsk")
+        if cached is None:
+            cached = np.ascontiguousarray(self.online.transpose(0, 2, 3, 1))
+            self.__dict__["_online_ptsk"] = cached
+        return cached
+
+    @property
+    def zscale(self) -> np.ndarray:
+        """Tonnes per unit of the master's purchase variable: the lot size, or 1 (tonnes)."""
+        lot = self.stock_lot if self.stock_lot is not None else np.zeros_like(self.stock_max)
+        return np.where(lot > 0, lot, 1.0)
 
     @property
     def touches(self) -> np.ndarray:
@@ -67,7 +83,8 @@ def recourse_arrays(inputs: PortfolioInputs) -> RecourseArrays:
         liability=d["liability"].transpose("project", "option").values,
         available=d["available"].transpose("project", "option").values.astype(bool),
         stock_cost=d["stockpile_cost"].values,
-        stock_max=d["stockpile_max"].values)
+        stock_max=d["stockpile_max"].values,
+        stock_lot=d["stockpile_lot"].values if "stockpile_lot" in d else None)
 
 
 def _served(a: RecourseArrays, x: np.ndarray, z: np.ndarray
@@ -80,8 +97,7 @@ def _served(a: RecourseArrays, x: np.ndarray, z: np.ndarray
     star = stage_cap.argmin(1)  # g t s
     q = np.take_along_axis(stage_cap, star[:, None], 1)[:, 0]
     dshort = np.maximum(a.dfn - q, 0.0)
-    cap_star = np.take_along_axis(a.cap[:, :, :, None, None],
-                                  star[None, :, None, :, :], 2)[:, :, 0]
+    cap_star = a.cap[:, np.arange(a.cap.shape[1])[:, None, None], star]  # p g t s
     return np.maximum(a.dem - q, 0.0), dshort, dshort.sum(1) - z[:, None], cap_star
 
 
@@ -122,16 +138,33 @@ def calc_year_recourse(a: RecourseArrays, spec: PortfolioSpec, x: np.ndarray, z:
     om = a.w[None] if weights is None else weights
     w1 = spec.civil_weight
     w2 = spec.defense_weight - spec.civil_weight
-    short, dshort, excess, cap_star = _served(a, x, z)
+    y = np.einsum("pkts,pk->pts", a.online, x)
+    stage_cap = a.base + np.einsum("pgc,pts->gcts", a.cap, y)
+    star = stage_cap.argmin(1)  # g t s
+    q = np.take_along_axis(stage_cap, star[:, None], 1)[:, 0]
+    short = np.maximum(a.dem - q, 0.0)
+    dshort = np.maximum(a.dfn - q, 0.0)
+    excess = dshort.sum(1) - z[:, None]
     n_b, (n_g, n_t) = len(om), short.shape[:2]
     value = np.empty((n_b, n_g, n_t + 1))
     value[..., :n_t] = w1 * np.einsum("gts,bs->bgt", short, om)
     value[..., n_t] = w2 * om @ np.maximum(excess, 0.0).T
-    civ = -w1 * (short > 0) * cap_star  # p g t s
-    dfn = -w2 * ((dshort > 0) & (excess > 0)[:, None, :]) * cap_star
-    grad = np.empty((n_b, n_g, n_t + 1, *x.shape))
-    grad[:, :, :n_t] = np.einsum("pgts,pkts,bs->bgtpk", civ, a.online, om, optimize=True)
-    grad[:, :, n_t] = np.einsum("pgts,pkts,bs->bgpk", dfn, a.online, om, optimize=True)
+    grad = np.zeros((n_b, n_g, n_t + 1, *x.shape))
+    # per group, only the projects that add capacity to it; batched matrix products over
+    # (p, t) of (1 × s) @ (s × k), with online laid out (p, t, s, k)
+    on = a.online_ptsk
+    touches = a.touches
+    for g in range(n_g):
+        ps = np.flatnonzero(touches[:, g])
+        if not len(ps):
+            continue
+        cs = a.cap[ps, g][:, star[g]]  # p t s: capacity at the binding stage
+        civ = -w1 * (short[g] > 0) * cs
+        dfn = -w2 * ((dshort[g] > 0) & (excess[g] > 0)[None, :]) * cs
+        on_g = on[ps]
+        for b in range(n_b):
+            grad[b, g, :n_t, ps] = np.matmul((civ * om[b])[:, :, None, :], on_g)[:, :, 0]
+            grad[b, g, n_t, ps] = np.matmul((dfn * om[b])[:, :, None, :], on_g)[:, :, 0].sum(1)
     gz = np.zeros((n_b, n_g, n_t + 1))
     gz[..., n_t] = -w2 * om @ (excess > 0).T
     loss = (w1 * short.sum(1) + w2 * np.maximum(excess, 0.0)).sum(0)

@@ -11,11 +11,20 @@ import xarray as xr
 
 from reeplan.errors import InfeasibleError
 from reeplan.optimize.benders import BendersSolver
+from reeplan.optimize.explain import prune_selection, selection_arrays
 from reeplan.optimize.inputs import PortfolioInputs, PortfolioSpec, check_portfolio_inputs
 from reeplan.optimize.model import _diagnose, solve_portfolio
-from reeplan.optimize.recourse import RecourseArrays, calc_objective, calc_recourse, recourse_arrays
+from reeplan.optimize.recourse import calc_objective, calc_recourse, recourse_arrays
 
 __all__ = ["PortfolioResult", "calc_frontier", "explain_projects", "optimize", "selection_arrays"]
+
+
+def explain_projects(inputs: PortfolioInputs, spec: PortfolioSpec, best: PortfolioResult
+                     ) -> pd.DataFrame:
+    """Why each project is in or out (:func:`reeplan.optimize.explain.explain_projects`)."""
+    from reeplan.optimize.explain import explain_projects as explain
+
+    return explain(inputs, spec, best)
 
 EXTENSIVE_LIMIT = 60_000
 """Largest project × option × year × sample size solved as one MILP; larger ones use Benders."""
@@ -73,15 +82,6 @@ class PortfolioResult:
         return head + self.to_frame().to_html(index=False)
 
 
-def selection_arrays(inputs: PortfolioInputs, selection: dict[str, str]) -> np.ndarray:
-    d = inputs.data
-    x = np.zeros((len(d.project), len(d.option)))
-    opts = [str(o) for o in d.option.values]
-    for p, k in selection.items():
-        x[inputs.projects.index(p), opts.index(k)] = 1.0
-    return x
-
-
 def choose_method(inputs: PortfolioInputs) -> str:
     """``extensive`` up to :data:`EXTENSIVE_LIMIT` project × option × year × sample, else
     ``benders``."""
@@ -134,6 +134,11 @@ def optimize(inputs: PortfolioInputs, spec: PortfolioSpec, method: str = "auto",
                   "termination": b.status, "iterations": b.iterations, "cuts": b.cuts,
                   "upper_bound": b.upper, "lower_bound": b.lower}
     x = selection_arrays(inputs, selection)
+    # never keep an award (or NDS lot) that does not pay for its cost at the value floor
+    keep = np.array([p in spec.force_in for p in inputs.projects])
+    x, z = prune_selection(a, spec, x, np.asarray(z, float), keep)
+    opts = [str(o) for o in d.option.values]
+    selection = {inputs.projects[i]: opts[j] for i, j in np.argwhere(x > 0.5)}
     loss = calc_recourse(a, spec, x, np.asarray(z, float))
     base_loss = calc_recourse(a, spec, np.zeros_like(x), np.zeros(len(a.stock_max)))
 
@@ -146,10 +151,12 @@ def optimize(inputs: PortfolioInputs, spec: PortfolioSpec, method: str = "auto",
 
 
 def calc_frontier(inputs: PortfolioInputs, spec: PortfolioSpec, max_budget: float,
-                  points: int = 20) -> pd.DataFrame:
-    """Efficient frontier: the optimum at budgets from 0 to ``max_budget``."""
+                  points: int = 20, solver: BendersSolver | None = None) -> pd.DataFrame:
+    """Efficient frontier: the optimum at budgets from 0 to ``max_budget`` (``solver``: a
+    Benders master of the same inputs and spec to reuse, with its cuts)."""
     rows = []
-    solver = BendersSolver(inputs, spec) if choose_method(inputs) == "benders" else None
+    if solver is None and choose_method(inputs) == "benders":
+        solver = BendersSolver(inputs, spec)
     start = None
     for b in np.linspace(0.0, max_budget, points):
         pf = optimize(inputs, spec.model_copy(update={"budget": float(b)}), solver=solver,
@@ -168,54 +175,3 @@ def calc_frontier(inputs: PortfolioInputs, spec: PortfolioSpec, max_budget: floa
     # within its gap can otherwise show a tiny bump)
     frame["objective"] = frame["objective"].cummin()
     return frame
-
-
-def explain_projects(inputs: PortfolioInputs, spec: PortfolioSpec, best: PortfolioResult
-                     ) -> pd.DataFrame:
-    """For each project: the objective change from forcing it in (if out) or out (if in)."""
-    a = recourse_arrays(inputs)
-    rows = []
-    for p in inputs.projects:
-        inside = p in best.selection
-        update = {"force_out": (*spec.force_out, p)} if inside else {
-            "force_in": (*spec.force_in, p)}
-        try:
-            alt = optimize(inputs, spec.model_copy(update=update))
-            delta = alt.objective - best.objective
-            tol = spec.mip_gap * max(abs(best.objective), 1e-9)
-            if inside:
-                why = (f"removing it raises the objective by {delta:,.1f}" if delta > tol else
-                       f"removing it changes the objective by less than the solver gap "
-                       f"({tol:,.2f}): it is in at no measurable gain")
-            elif (gain := _free_gain(a, inputs, spec, best, p)) <= tol:
-                why = (f"even at no cost it would lower the expected weighted shortfall by "
-                       f"only {gain:,.2f}, no more than the solver gap: the chain has no "
-                       "complete adversary-free route for its capacity, or it comes online "
-                       "too late or too rarely")
-            else:
-                why = (f"forcing it in raises the objective by {delta:,.1f}: its budget buys "
-                       "more elsewhere")
-        except InfeasibleError as exc:
-            delta = float("nan")
-            why = f"cannot be forced in: {exc}"
-        rows.append({"project": p, "in_portfolio": inside,
-                     "option": best.selection.get(p, ""), "objective_change": delta,
-                     "why": why})
-    return pd.DataFrame(rows)
-
-
-def _free_gain(a: RecourseArrays, inputs: PortfolioInputs, spec: PortfolioSpec,
-               best: PortfolioResult, project: str) -> float:
-    """Largest fall in expected weighted shortfall from adding ``project`` (any package) to the
-    portfolio as if it cost nothing."""
-    x = selection_arrays(inputs, best.selection)
-    z = np.array(list(best.stockpile.values()), float)
-    p = inputs.projects.index(project)
-    gains = [0.0]
-    for k in np.flatnonzero(a.available[p]):
-        x2 = x.copy()
-        x2[p] = 0.0
-        x2[p, k] = 1.0
-        gains.append(best.expected_loss - float(calc_recourse(a, spec, x2, z) @ a.w))
-    return max(gains)
-

@@ -11,9 +11,11 @@ from reeplan.optimize.solve import PortfolioResult
 __all__ = ["award_table", "group_table"]
 
 
-def award_table(inputs: PortfolioInputs, options: pd.DataFrame, pf: PortfolioResult
-                ) -> pd.DataFrame:
-    """The recommended awards: project, package, instrument, scored cost, liability, year."""
+def award_table(inputs: PortfolioInputs, options: pd.DataFrame, pf: PortfolioResult,
+                spec: PortfolioSpec | None = None) -> pd.DataFrame:
+    """The recommended awards: project, package, instrument, scored cost, liability, year, and
+    (with ``spec``) each award's marginal contribution ``value_t`` (the rise of the expected
+    weighted shortfall if it alone were removed) and its cost per weighted tonne avoided."""
     rows = []
     for p, k in sorted(pf.selection.items()):
         r = options[(options["project"] == p) & (options["option"] == k)].iloc[0]
@@ -34,7 +36,23 @@ def award_table(inputs: PortfolioInputs, options: pd.DataFrame, pf: PortfolioRes
                          "scored_cost_usd": cost, "p95_cost_usd": cost,
                          "fund_liability_usd": 0.0, "p_production_without": np.nan,
                          "p_production_with": np.nan, "years_earlier": np.nan})
-    return pd.DataFrame(rows)
+    frame = pd.DataFrame(rows)
+    if spec is not None and len(frame):
+        from reeplan.optimize.explain import calc_contributions
+        from reeplan.optimize.recourse import recourse_arrays
+        from reeplan.optimize.solve import selection_arrays
+
+        a = recourse_arrays(inputs)
+        contrib, stock = calc_contributions(a, spec, selection_arrays(inputs, pf.selection),
+                                            np.array(list(pf.stockpile.values()), float))
+        groups = [str(g) for g in inputs.data.group.values]
+        value = [contrib[inputs.projects.index(p)] if p in inputs.projects else
+                 stock[groups.index(p.removeprefix("NDS stockpile (").rstrip(")"))]
+                 for p in frame["project"]]
+        frame["value_t"] = value
+        frame["usd_per_t"] = np.where(frame["value_t"] > 1e-9, frame["scored_cost_usd"]
+                                      / np.maximum(frame["value_t"], 1e-9), np.inf)
+    return frame
 
 
 def group_table(inputs: PortfolioInputs, spec: PortfolioSpec, pf: PortfolioResult) -> pd.DataFrame:

@@ -9,19 +9,30 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from reeplan.chain import SupplyChain
 from reeplan.finance.inputs import finance_inputs
 from reeplan.io.dataset import Dataset
+from reeplan.optimize.benders import BendersSolver
 from reeplan.optimize.build import define_portfolio_inputs, evaluate_options
+from reeplan.optimize.candidates import candidates
 from reeplan.optimize.inputs import PortfolioInputs, PortfolioSpec
-from reeplan.optimize.solve import PortfolioResult, calc_frontier, explain_projects, optimize
+from reeplan.optimize.solve import (
+    PortfolioResult,
+    calc_frontier,
+    choose_method,
+    explain_projects,
+    optimize,
+    selection_arrays,
+)
 from reeplan.optimize.tables import award_table, group_table
 from reeplan.sim.runner import SimulationResult
 
-__all__ = ["PortfolioOutcome", "marginal_value", "portfolio"]
+__all__ = ["PortfolioOutcome", "candidate_options", "marginal_value", "portfolio"]
 
 
 @dataclass
@@ -41,22 +52,45 @@ class PortfolioOutcome:
     why: pd.DataFrame | None = None
     scenarios: tuple[str, ...] = ()
 
+    @property
+    def unspent(self) -> float:
+        """Budget left unspent (USD): no remaining award clears the value floor or fits."""
+        return max(self.spec.budget - self.result.cost, 0.0)
+
     def _repr_html_(self) -> str:
         return self.result._repr_html_() + self.awards.to_html(index=False)
 
 
-def marginal_value(inputs: PortfolioInputs, spec: PortfolioSpec, best: PortfolioResult
-                   ) -> float:
-    """Objective gained per extra $1bn, from a solve at a budget 10 % (at least $100M) larger."""
-    step = max(spec.budget * 0.1, 1e8)
-    nxt = optimize(inputs, spec.model_copy(update={"budget": spec.budget + step}))
-    return (best.objective - nxt.objective) / step * 1e9
+def marginal_value(inputs: PortfolioInputs, spec: PortfolioSpec, best: PortfolioResult,
+                   solver: BendersSolver | None = None) -> float:
+    """Weighted tonnes the next $1bn buys: the objective at the budget less the objective at
+    the budget + $1bn, both solved by the same model (with ``solver``, the same Benders master
+    as the frontier, warm-started from ``best``)."""
+    start = None
+    if solver is not None:
+        start = (selection_arrays(inputs, best.selection),
+                 np.array(list(best.stockpile.values()), float))
+    nxt = optimize(inputs, spec.model_copy(update={"budget": spec.budget + 1e9}),
+                   solver=solver, start=start)
+    return max(best.objective - nxt.objective, 0.0)
+
+
+def candidate_options(ds: Dataset, samples: int, seed: int,
+                      project_files: Sequence[Path | str] = (), archetypes: bool = True
+                      ) -> pd.DataFrame:
+    """Every candidate × package appraised: the finance presets, the dataset's planned
+    facilities without a preset and the hub bundles (``archetypes``), the user's projects."""
+    fin = finance_inputs(ds)
+    preset_fac = {p.facility_id for p in fin.projects().values() if p.facility_id}
+    extra = candidates(ds, preset_fac, project_files, facilities=archetypes, hubs=archetypes)
+    return evaluate_options(fin, samples, seed, extra)
 
 
 def portfolio(ds: Dataset, chain: SupplyChain, sims: Sequence[SimulationResult],
               spec: PortfolioSpec, samples: int, seed: int, *,
               frontier_max: float | None = None, frontier_points: int = 6,
-              explain: bool = True) -> PortfolioOutcome:
+              explain: bool = True, project_files: Sequence[Path | str] = (),
+              archetypes: bool = True) -> PortfolioOutcome:
     """Appraise every candidate option, build the portfolio model and solve it.
 
     Parameters
@@ -75,15 +109,21 @@ def portfolio(ds: Dataset, chain: SupplyChain, sims: Sequence[SimulationResult],
         Also compute the frontier from 0 to ``frontier_max`` (USD) at this many budgets.
     explain
         Compute why each project is in or out.
+    project_files
+        YAML files of hypothetical projects (:func:`reeplan.finance.archetypes.
+        load_hypotheticals`), added to the candidates.
+    archetypes
+        Add the dataset's planned facilities without a preset and the hub bundles.
     """
-    options = evaluate_options(finance_inputs(ds), samples, seed)
+    options = candidate_options(ds, samples, seed, project_files, archetypes)
     inputs = define_portfolio_inputs(ds, chain, sims, options, seed)
-    best = optimize(inputs, spec)
+    solver = BendersSolver(inputs, spec) if choose_method(inputs) == "benders" else None
+    best = optimize(inputs, spec, solver=solver)
     return PortfolioOutcome(
         spec=spec, result=best, inputs=inputs, options=options,
-        awards=award_table(inputs, options, best), groups=group_table(inputs, spec, best),
-        marginal_value=marginal_value(inputs, spec, best),
-        frontier=(calc_frontier(inputs, spec, frontier_max, frontier_points)
+        awards=award_table(inputs, options, best, spec), groups=group_table(inputs, spec, best),
+        marginal_value=marginal_value(inputs, spec, best, solver),
+        frontier=(calc_frontier(inputs, spec, frontier_max, frontier_points, solver=solver)
                   if frontier_max else None),
         why=explain_projects(inputs, spec, best) if explain else None,
         scenarios=tuple(s.scenario for s in sims))

@@ -28,14 +28,20 @@ from reeplan.sim.network import Network
 from reeplan.sim.runner import SimulationResult
 from reeplan.version import code_version
 from reeplan.workflows.appraise import AwardCosts, award_costs
+from reeplan.workflows.consequences import (
+    Consequences,
+    consequences,
+    element_ranking,
+    sensitivity,
+)
 from reeplan.workflows.exposure import EXPOSURE_YEARS, ExposureResult, exposure
 from reeplan.workflows.portfolio import PortfolioOutcome, portfolio
-from reeplan.workflows.simulate import build_sim_network, load_scenarios, simulate
+from reeplan.workflows.simulate import THREATS, build_sim_network, load_scenarios, simulate
 
 __all__ = ["STEPS", "Analysis", "RunOptions", "run_analysis", "shown_path"]
 
 Progress = Callable[[str, int, int], None]
-STEPS = ("simulate", "finance", "optimize")
+STEPS = ("simulate", "finance", "optimize", "consequences")
 """Optional analysis steps (``--skip``)."""
 
 
@@ -57,14 +63,15 @@ class RunOptions(BaseModel):
     budget: float = Field(ge=0, le=1e12)
     """Award budget for the portfolio, USD of scored cost."""
     scenarios: tuple[str, ...] = ()
-    """Disruption scenarios (preset names or YAML paths); empty: the presets."""
+    """Disruption scenarios (preset names or YAML paths); empty: the presets in the disruption
+    section and the threat model (future disruptions 2026–2040) for the portfolio."""
     samples: int = Field(ge=1, le=200_000)
     """Monte Carlo samples per scenario and per appraised package."""
     seed: int = Field(ge=0)
     """Random seed: the same seed gives the same results."""
     chokepoints: bool = True
     """Rank chokepoints (re-routes the chain once per node)."""
-    skip: tuple[Literal["simulate", "finance", "optimize"], ...] = ()
+    skip: tuple[Literal["simulate", "finance", "optimize", "consequences"], ...] = ()
     """Analysis steps to leave out of the brief."""
     time_limit: float = Field(gt=0)
     """Wall-clock limit of one portfolio solve (s)."""
@@ -85,6 +92,17 @@ class RunOptions(BaseModel):
 
 
 @dataclass
+class ConsequenceReport:
+    """What the shortfall of the portfolio's scenarios costs (issue 14's model)."""
+
+    result: Consequences
+    ranking: pd.DataFrame
+    sensitivity: pd.DataFrame
+    """One-at-a-time and Morris effects of the consequence model's own factors; the full
+    sensitivity over ``parameters.csv`` re-simulates and is ``reeplan sensitivity``."""
+
+
+@dataclass
 class Analysis:
     """Everything one run computed, step by step (``None`` for a skipped step)."""
 
@@ -97,6 +115,9 @@ class Analysis:
     """The model's aggregates beside published ones (:func:`validation_table`)."""
     network: Network | None = None
     simulations: list[SimulationResult] = field(default_factory=list)
+    portfolio_simulations: list[SimulationResult] = field(default_factory=list)
+    consequences: ConsequenceReport | None = None
+    """What the portfolio was valued against: the threat model unless scenarios were given."""
     scenario_assumptions: dict[str, list[str]] = field(default_factory=dict)
     award_costs: AwardCosts | None = None
     portfolio: PortfolioOutcome | None = None
@@ -128,14 +149,14 @@ def run_analysis(ds: Dataset, options: RunOptions, progress: Progress | None = N
 
     # inputs first: a bad scenario file fails before any work is done
     scenarios = (load_scenarios(list(options.scenarios), ds)
-                 if "simulate" not in options.skip or "optimize" not in options.skip else [])
+                 if "simulate" in steps or ("optimize" in steps and options.scenarios) else [])
     summary = timed("summary", lambda: build_summary(ds, options.year))
     chain = timed("chain", lambda: build_chain(ds, ChainOptions()))
     checked = timed("validation", lambda: validation_table(ds, chain))
     expo = timed("exposure", lambda: exposure(ds, options.year, "all",
                                               chokepoints=options.chokepoints, chain=chain))
     an = Analysis(options, ds, chain, summary, expo, checked)
-    if "simulate" not in options.skip or "optimize" not in options.skip:
+    if "simulate" in steps or ("optimize" in steps and options.scenarios):
         an.scenario_assumptions = {sc.name: list(getattr(sc, "assumptions", []))
                                    for sc in scenarios}
 
@@ -145,16 +166,41 @@ def run_analysis(ds: Dataset, options: RunOptions, progress: Progress | None = N
                             scheduler=scheduler, workers=options.workers)
 
         an.simulations = timed("simulate", run_sims) if "simulate" in steps else run_sims()
+
+    def portfolio_sims() -> list[SimulationResult]:
+        """The threat model (awards are valued against future disruptions, not the dated
+        presets) unless scenarios were given."""
+        if options.scenarios:
+            return an.simulations
+        if an.network is None:
+            an.network = build_sim_network(ds)
+        return simulate(ds, [THREATS], options.samples, options.seed, network=an.network,
+                        scheduler=scheduler, workers=options.workers)
+
     if "finance" in steps:
         an.award_costs = timed("finance", lambda: award_costs(ds, options.samples,
                                                                 options.seed))
     if "optimize" in steps:
         spec = PortfolioSpec(budget=options.budget, time_limit=options.time_limit,
                              mip_gap=options.mip_gap)
-        an.portfolio = timed("optimize", lambda: portfolio(
-            ds, chain, an.simulations, spec, options.samples, options.seed,
-            frontier_max=max(2 * options.budget, 1e9),
-            frontier_points=options.frontier_points))
+
+        def solve() -> PortfolioOutcome:
+            an.portfolio_simulations = portfolio_sims()
+            return portfolio(ds, chain, an.portfolio_simulations, spec, options.samples,
+                             options.seed, frontier_max=max(2 * options.budget, 1e9),
+                             frontier_points=options.frontier_points)
+
+        an.portfolio = timed("optimize", solve)
+    if "consequences" in steps:
+
+        def weigh() -> ConsequenceReport:
+            sims = an.portfolio_simulations or portfolio_sims()
+            sens = sensitivity(ds, sims[0].scenario if options.scenarios else THREATS,
+                               samples=min(options.samples, 100), seed=options.seed, params=[])
+            return ConsequenceReport(consequences(ds, sims[0]), element_ranking(ds, sims),
+                                     sens)
+
+        an.consequences = timed("consequences", weigh)
     if progress:
         progress("done", total, total)
     an.timings = timings
