@@ -153,8 +153,8 @@ class RunCreate(_In):
     scenarios: list[str] = Field(default_factory=list, max_length=20)
     samples: int | None = Field(None, ge=1, le=200_000)
     seed: int | None = Field(None, ge=0, le=2**63 - 1)
-    skip: list[Literal["simulate", "finance", "optimize", "consequences"]] = Field(default_factory=list,
-                                                                     max_length=3)
+    skip: list[Literal["simulate", "finance", "optimize", "consequences"]] = Field(
+        default_factory=list, max_length=4)
     chokepoints: bool = False
     frontier_points: int = Field(4, ge=2, le=20)
     overlay: str | None = Field(None, pattern=r"^[0-9a-f]{16}$")

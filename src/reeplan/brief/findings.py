@@ -60,6 +60,8 @@ class AwardSummary:
     marginal_value: float
     """Weighted t avoided by the next $1bn."""
     names: list[str] = field(default_factory=list)
+    valued_against: str = "the threat model"
+    """What the awards are valued against (the threat model, or the scenarios given)."""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -124,10 +126,15 @@ def award_summary(result: RunResult) -> AwardSummary | None:
             cover = max(float(finite.max()), 0.0) * 12 if len(finite) else 0.0
     names = [f"{r['project']} ({r.get('option', r.get('package', ''))})"
              for _, r in awards.iterrows()]
-    budget = float(result.provenance.get("options", {}).get("budget", float("nan")))
+    options = result.provenance.get("options", {})
+    budget = float(options.get("budget", float("nan")))
+    given = list(options.get("scenarios") or [])
+    against = (("the scenarios " + ", ".join(given)) if given else
+               "the threat model (future export controls, feed losses and outages, 2026–2040)")
     return AwardSummary(awards, float(cost), budget, float(avoided), float(reduction),
                         float(per_t), defense, cover,
-                        float(_headline(sec, "portfolio_marginal_value") or 0.0), names)
+                        float(_headline(sec, "portfolio_marginal_value") or 0.0), names,
+                        against)
 
 
 def findings(result: RunResult) -> list[Finding]:
@@ -265,7 +272,8 @@ def _award_finding(aw: AwardSummary) -> Finding:
                  "is left, and the next $1bn would avoid no further shortfall.")
     return Finding(
         "awards", "Recommended awards",
-        f"Fund {names}: {format_money(aw.cost_usd)} of scored cost buys "
+        f"Valued against {aw.valued_against}: fund {names}. "
+        f"{format_money(aw.cost_usd)} of scored cost buys "
         f"{aw.shortfall_avoided_wt:,.1f} weighted t of expected shortfall avoided "
         f"({aw.reduction:.1%}), {per_t}, and {cover}.{spare}",
         aw.cost_usd, "USD", "expected over every simulated sample; no P5–P95 reported",
