@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 from matplotlib.figure import Figure as MplFigure
 
 from reeplan.brief.model import Headline, Section
-from reeplan.brief.plots import ReportFigure
+from reeplan.brief.plots import ReportFigure, with_source
 
 __all__ = ["consequences_section", "tornado_figure"]
 
@@ -78,5 +78,8 @@ def consequences_section(by_element: pd.DataFrame, by_sector: pd.DataFrame,
             "reeplan rank", primary=False))
     if sensitivity is not None and len(sensitivity):
         sec.tables["sensitivity"] = sensitivity
-        sec.figures["tornado"] = tornado_figure(sensitivity)
+        sec.figures["tornado"] = with_source(
+            tornado_figure(sensitivity),
+            "reeplan sensitivity (Morris, SALib) over the consequence model's factors; "
+            "sector_intensities.csv, substitution.csv")
     return sec

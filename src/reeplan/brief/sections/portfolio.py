@@ -73,6 +73,6 @@ def portfolio_section(res: PortfolioOutcome) -> Section:
     if res.frontier is not None:
         sec.figures["frontier"] = with_source(frontier_figure(
             res.frontier, title="Expected weighted shortfall avoided by award budget, "
-            "2025–2040"), f"reeplan optimize over {len(res.scenarios)} preset scenarios "
+            "2025–2040"), f"reeplan optimize against {', '.join(res.scenarios) or 'no scenario'} "
             "(every simulated sample); award costs from the finance module")
     return sec
