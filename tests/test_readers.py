@@ -114,3 +114,26 @@ def test_overlay_error_names_overlay_file(tiny_dir: Path, tmp_path: Path) -> Non
 def test_missing_dataset_folder(tmp_path: Path) -> None:
     with pytest.raises(DataError, match="does not exist"):
         load_dataset(tmp_path / "nope")
+
+
+def test_json_nulls_carry_a_reason() -> None:
+    import json
+
+    import numpy as np
+    import pandas as pd
+
+    from reeplan.io.jsonable import dumps
+
+    frame = pd.DataFrame({"tts_years_p50": [np.inf, 1.5], "ttr_years_p50": [np.inf, 0.0],
+                          "share": [np.nan, 0.2], "delta": [-np.inf, 1.0]})
+    rows = json.loads(dumps({"t": frame, "x": float("nan"), "y": 3.0}))
+    assert rows["x"] is None
+    assert rows["x_reason"].startswith("not defined")
+    assert "y_reason" not in rows
+    first, second = rows["t"]
+    assert first["tts_years_p50"] is None
+    assert first["tts_years_p50_reason"] == "no shortfall before the end of 2040"
+    assert first["ttr_years_p50_reason"] == "still short at the end of 2040"
+    assert first["share_reason"].startswith("not defined")
+    assert first["delta_reason"] == "minus infinite"
+    assert not any(k.endswith("_reason") for k in second)

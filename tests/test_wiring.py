@@ -120,6 +120,14 @@ def test_simulate_json_writes_never_reached_as_null() -> None:
     doc = _strict(res.stdout)
     values = [r["tts_years_p50"] for r in doc["time_to_survive"]]
     assert None in values  # uses with no shortfall before 2040
+    for row in doc["time_to_survive"]:  # every null says why, in words
+        for key, value in list(row.items()):
+            if value is None and not key.endswith("_reason"):
+                assert row[f"{key}_reason"] == (
+                    "no shortfall before the end of 2040" if key.startswith("tts_")
+                    else "still short at the end of 2040" if key.startswith("ttr_")
+                    else row[f"{key}_reason"])
+    assert any(k.endswith("_reason") for r in doc["time_to_survive"] for k in r)
     assert "inf" not in res.stdout.replace("info", "")
 
 

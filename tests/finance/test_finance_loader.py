@@ -155,16 +155,27 @@ def test_finance_cli_bad_package_exits_1_without_traceback(tmp_path: Path) -> No
 
 
 @pytest.mark.parametrize(
-    "argv",
+    ("argv", "code"),
     [
-        ["finance", "nope"],
-        ["finance", "compare", "mp-10x"],
-        ["finance", "mp-10x", "extra"],
-        ["finance", "mp-10x", "--format", "xml"],
+        (["finance", "nope"], 1),
+        (["finance", "mp-10x", "--format", "xml"], 1),
+        (["finance", "compare", "mp-10x"], 2),  # the parser: --package is required
+        (["finance", "mp-10x", "extra"], 2),
     ],
 )
-def test_finance_cli_usage_errors_exit_1(argv: list[str]) -> None:
+def test_finance_cli_errors_exit_1_or_usage_2(argv: list[str], code: int) -> None:
     result = CliRunner().invoke(app, argv)
-    assert result.exit_code == 1, result.output
-    assert "error" in result.output
+    assert result.exit_code == code, result.output
+    assert "rror" in result.output
     assert "Traceback" not in result.output
+
+
+def test_finance_compare_has_its_own_help_page() -> None:
+    own = CliRunner().invoke(app, ["finance", "compare", "--help"])
+    group = CliRunner().invoke(app, ["finance", "--help"])
+    assert own.exit_code == group.exit_code == 0
+    assert own.output != group.output
+    assert "finance compare [OPTIONS]" in own.output
+    assert "common random numbers" in own.output
+    assert "compare" in group.output
+    assert "appraise" in group.output

@@ -19,6 +19,8 @@ from typing import Any
 
 import pandas as pd
 
+from reeplan.schema.types import SIM_HORIZON
+
 __all__ = [
     "COLUMNS",
     "HORIZON_END",
@@ -34,7 +36,7 @@ __all__ = [
     "header",
 ]
 
-HORIZON_END = 2040
+HORIZON_END = SIM_HORIZON[1]
 """Last year of the simulations: an infinite time to survive means no shortfall before its end."""
 
 NO_SHORTFALL = f"no shortfall before {HORIZON_END}"

@@ -72,10 +72,11 @@ def format_value(value: float, unit: str) -> str:
 
 
 JSON_CONVENTIONS = {
-    "missing_or_infinite": "null: JSON has no NaN or Infinity. In time-to-survive (tts_) "
-    "columns null means no shortfall before the end of 2040; in time-to-recover (ttr_) columns, "
-    "still short at the end of 2040; elsewhere, not defined (for example a share of zero "
-    "demand).",
+    "missing_or_infinite": "null: JSON has no NaN or Infinity. Every such null has a companion "
+    "field <key>_reason in the same object that says what it stands for: in time-to-survive "
+    "(tts_) columns, no shortfall before the end of 2040; in time-to-recover (ttr_) columns, "
+    "still short at the end of 2040; elsewhere 'infinite' or 'not defined' (for example a share "
+    "of zero demand). null never stands for zero.",
     "columns": "labels, units and kinds of the table columns are in 'columns'; a negative net "
     "import reliance (kind nir) means the US is a net exporter and is shown as E.",
     "units": "t = tonnes of rare-earth oxide equivalent (REO-eq) unless a column says metal or "

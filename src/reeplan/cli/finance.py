@@ -12,11 +12,14 @@ becomes a readable message on stderr and exit code 1.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
+import click
 import pandas as pd
 import typer
 from rich.table import Table
+from typer.core import TyperGroup
 
 from reeplan.cli.common import DataOpt, OverlayOpt, fail, load, settings, write_json
 from reeplan.cli.common import out as _out
@@ -243,35 +246,21 @@ def _print_presets(ds: Dataset) -> None:
     _out.print(t)
 
 
-def finance(
-    args: Annotated[list[str] | None, typer.Argument(
-        help="PROJECT (a preset id, a projects YAML file, or FILE:ID), or 'compare PROJECT'.",
-        show_default=False)] = None,
-    package: Annotated[list[str] | None, typer.Option(
-        "--package", "-p", help="Package preset id or YAML file (repeat with compare).",
-        show_default=False)] = None,
-    samples: Annotated[int | None, typer.Option(
-        help="Monte Carlo samples per package [default: 1000].", min=10,
-        show_default=False)] = None,
-    seed: Annotated[int | None, typer.Option(
-        help="Random seed (results are reproducible) [default: 20250404].",
-        show_default=False)] = None,
-    price_model: Annotated[str, typer.Option(
-        "--price-model", help="log_ou_jump (calibrated, default) or gbm (baseline).")
-    ] = "log_ou_jump",
-    fmt: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
-    list_presets: Annotated[bool, typer.Option("--list", help="List preset projects and "
-                                               "packages.")] = False,
-    force: Annotated[bool, typer.Option(
-        "--force", help="Appraise a package written for another project anyway.")] = False,
-    data: DataOpt = None,
-    overlay: OverlayOpt = None,
-) -> None:
-    """Cost to the government of a DPA award package and its effect on a project.
+_SamplesOpt = Annotated[int | None, typer.Option(
+    help="Monte Carlo samples per package [default: 1000].", min=10, show_default=False)]
+_SeedOpt = Annotated[int | None, typer.Option(
+    help="Random seed (results are reproducible) [default: 20250404].", show_default=False)]
+_PriceOpt = Annotated[str, typer.Option(
+    "--price-model", help="log_ou_jump (calibrated, default) or gbm (baseline).")]
+_FormatOpt = Annotated[str, typer.Option("--format", help="table or json.")]
+_ForceOpt = Annotated[bool, typer.Option(
+    "--force", help="Appraise a package written for another project anyway.")]
 
-    Usage: 'reeplan finance PROJECT --package P', or
-    'reeplan finance compare PROJECT --package A --package B'.
-    """
+
+def _appraise(project: str | None, packages: list[str], *, compare: bool, samples: int | None,
+              seed: int | None, price_model: str, fmt: str, force: bool, data: Path | None,
+              overlay: list[Path] | None, list_presets: bool = False) -> None:
+    """The body of both spellings: check the options, appraise, print or write JSON."""
     from reeplan.workflows.appraise import appraise
 
     try:
@@ -279,48 +268,110 @@ def finance(
             msg = f"--format must be table or json, not {fmt!r}"
             raise ReeError(msg)
         st = settings(samples=samples, seed=seed, price_model=price_model)
-        samples, seed = st.samples, st.seed
         ds = load(data, overlay)
         if list_presets:
             _print_presets(ds)
             return
-        words = list(args or [])
-        compare = bool(words) and words[0] == "compare"
-        if compare:
-            words = words[1:]
-        if len(words) != 1:
-            msg = ("give exactly one PROJECT: reeplan finance PROJECT [--package P] or "
+        if not project:
+            msg = ("give a PROJECT: reeplan finance PROJECT [--package P] or "
                    "reeplan finance compare PROJECT --package A --package B")
             raise ReeError(msg)
-        if compare and not package:
+        if compare and not packages:
             msg = "compare needs at least one --package"
             raise ReeError(msg)
-        if not compare and len(package or []) > 1:
+        if not compare and len(packages) > 1:
             msg = "several --package options: use 'reeplan finance compare PROJECT ...'"
             raise ReeError(msg)
-        result = appraise(ds, words[0], list(package or []), st.samples, st.seed,
-                          st.price_model, force=force)
-        project, frame, evals = result.project, result.table, result.evaluations
-        ev = evals[-1]
+        result = appraise(ds, project, packages, st.samples, st.seed, st.price_model,
+                          force=force)
     except ReeError as exc:
         raise fail(exc) from None
-    if compare:
-        if fmt == "json":
-            write_json({"project": project.id, "comparison": frame,
-                        "evaluations": [e.to_dict() for e in evals]})
-        else:
-            for pkg in result.packages:
-                _print_terms(pkg)
-            _print_compare(frame, project.id, samples, seed)
-        return
+    evals = result.evaluations
     if fmt == "json":
-        write_json(ev.to_dict())
+        write_json({"project": result.project.id, "comparison": result.table,
+                    "evaluations": [e.to_dict() for e in evals]} if compare
+                   else evals[-1].to_dict())
+        return
+    for pkg in result.packages:
+        _print_terms(pkg)
+    if compare:
+        _print_compare(result.table, result.project.id, st.samples, st.seed)
     else:
-        for pkg in result.packages:
-            _print_terms(pkg)
-        _print_evaluation(ev)
+        _print_evaluation(evals[-1])
+
+
+def appraise_one(
+    project: Annotated[str | None, typer.Argument(
+        help="A preset project id, a projects YAML file, or FILE:ID.", show_default=False)] = None,
+    package: Annotated[str | None, typer.Option(
+        "--package", "-p", help="Package preset id or YAML file (none: the project alone).",
+        show_default=False)] = None,
+    samples: _SamplesOpt = None,
+    seed: _SeedOpt = None,
+    price_model: _PriceOpt = "log_ou_jump",
+    fmt: _FormatOpt = "table",
+    list_presets: Annotated[bool, typer.Option("--list", help="List preset projects and "
+                                               "packages.")] = False,
+    force: _ForceOpt = False,
+    data: DataOpt = None,
+    overlay: OverlayOpt = None,
+) -> None:
+    """Appraise one package: its terms, cost to the government and effect on the project.
+
+    Cost: expected, fair value, P90/P95, largest P95 yearly outlay. Effect: NPV, IRR,
+    P(production) and years earlier, with and without the package.
+
+    'reeplan finance PROJECT --package P' is the short form of this command.
+    """
+    _appraise(project, [package] if package else [], compare=False, samples=samples, seed=seed,
+              price_model=price_model, fmt=fmt, force=force, data=data, overlay=overlay,
+              list_presets=list_presets)
+
+
+def compare(
+    project: Annotated[str, typer.Argument(
+        help="A preset project id, a projects YAML file, or FILE:ID.", show_default=False)],
+    package: Annotated[list[str], typer.Option(
+        "--package", "-p", help="Package preset id or YAML file; repeat for each package.",
+        show_default=False)],
+    samples: _SamplesOpt = None,
+    seed: _SeedOpt = None,
+    price_model: _PriceOpt = "log_ou_jump",
+    fmt: _FormatOpt = "table",
+    force: _ForceOpt = False,
+    data: DataOpt = None,
+    overlay: OverlayOpt = None,
+) -> None:
+    """Compare several packages for one project side by side (common random numbers).
+
+    Columns: expected cost, fair value, P95 cost, P95 yearly outlay, NPV gain, P(production),
+    years earlier.
+
+    Example: reeplan finance compare mp-10x --package mp-2025 --package mp-10x-grant
+    """
+    _appraise(project, list(package), compare=True, samples=samples, seed=seed,
+              price_model=price_model, fmt=fmt, force=force, data=data, overlay=overlay)
+
+
+class _DefaultGroup(TyperGroup):
+    """A group whose first word may be a PROJECT: ``finance mp-10x ...`` runs ``appraise``."""
+
+    default = "appraise"
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ("--help", "-h"):
+            args = [self.default, *args]
+        return super().parse_args(ctx, args)
 
 
 def register(app: typer.Typer) -> None:
-    """Add the ``finance`` command to the main Typer app."""
-    app.command("finance", no_args_is_help=True)(finance)
+    """Add the ``finance`` group (``appraise``, the default, and ``compare``) to the app."""
+    group = typer.Typer(
+        cls=_DefaultGroup, no_args_is_help=True, add_completion=False,
+        help="Cost to the government of a DPA award package and its effect on a project.\n\n"
+             "'reeplan finance PROJECT --package P' appraises one package (the 'appraise' "
+             "command); 'reeplan finance compare PROJECT --package A --package B' compares "
+             "several; 'reeplan finance --list' lists the presets.")
+    group.command("appraise", no_args_is_help=True)(appraise_one)
+    group.command("compare", no_args_is_help=True)(compare)
+    app.add_typer(group, name="finance")

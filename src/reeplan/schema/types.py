@@ -9,6 +9,7 @@ from pydantic import AfterValidator, Field, StringConstraints
 
 __all__ = [
     "ISO3",
+    "SIM_HORIZON",
     "Grade",
     "Id",
     "IsoDate",
@@ -18,6 +19,10 @@ __all__ = [
     "Year",
     "split_list",
 ]
+
+SIM_HORIZON: tuple[int, int] = (2025, 2040)
+"""First and last calendar year that the simulator covers (quarters 2025Q1–2040Q4). A time to
+survive that is infinite means no shortfall before the end of the last year."""
 
 Id = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_]+$", min_length=1, max_length=80)]
 """Row identifier: letters, digits and underscores."""

@@ -20,6 +20,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
+from reeplan.schema.types import SIM_HORIZON
 from reeplan.sim.dists import Param, param_bounds
 
 __all__ = [
@@ -38,7 +39,7 @@ __all__ = [
     "quarter_index",
 ]
 
-HORIZON = (2025, 2040)
+HORIZON = SIM_HORIZON
 """First and last calendar year simulated (quarters 2025Q1–2040Q4)."""
 
 MATERIAL_FORMS = {
