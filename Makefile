@@ -45,7 +45,7 @@ clean:
 .PHONY: fuzz
 
 # mutation fuzz of the dataset, overlays, scenario and package YAML and CLI options: 1000
-# examples per target (`make test` runs 30; `reeplan run` combinations a third of that)
+# examples per target, `reeplan run` combinations included (`make test` runs 30, and 10 runs)
 fuzz: $(DEVSTAMP)
 	REEPLAN_FUZZ_EXAMPLES=1000 $(BIN)/python -m pytest -q -p no:cacheprovider tests/fuzz
 

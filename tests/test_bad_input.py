@@ -402,3 +402,25 @@ def test_control_character_is_a_problem_not_a_traceback(tmp_path: Path) -> None:
     """Found by the YAML fuzz: PyYAML's reader raised outside the reader's ``try``."""
     probs = package_problems(tmp_path, PACKAGE.replace("\n", "\x1b\n", 1))
     assert any("invalid YAML" in p for p in probs), probs
+
+
+def test_a_bug_exits_1_with_a_message_and_a_traceback_file(monkeypatch, capsys) -> None:
+    """The catch-all of ``main``: an unexpected exception is reported as a bug, not dumped."""
+    import reeplan.cli.exposure as exposure_cli
+    from reeplan.cli import main
+
+    def boom(*args: object, **kwargs: object) -> None:
+        raise ZeroDivisionError("planted bug")
+
+    monkeypatch.setattr(exposure_cli, "load", boom)
+    monkeypatch.delenv("REEPLAN_DEBUG", raising=False)
+    with pytest.raises(SystemExit) as exc:
+        main(["exposure", "--data", str(TINY)])
+    assert exc.value.code == 1
+    err = capsys.readouterr().err
+    assert "internal error: ZeroDivisionError: planted bug" in err
+    assert "Traceback" not in err
+    path = Path(err.split("The traceback is in ")[1].split(";")[0])
+    assert "planted bug" in path.read_text(encoding="utf-8")
+    assert "Traceback" in path.read_text(encoding="utf-8")
+    path.unlink()

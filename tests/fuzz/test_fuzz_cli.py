@@ -25,6 +25,8 @@ pytestmark = pytest.mark.timeout(300 + 60 * EXAMPLES)
 
 TINY = Path(__file__).parents[1] / "data" / "tiny"
 runner = CliRunner()
+RUN_EXAMPLES = EXAMPLES if os.environ.get("REEPLAN_FUZZ_EXAMPLES") else 10
+"""``reeplan run`` examples: all of them under ``make fuzz``, 10 in ``make test``."""
 
 NUMBERS = ["0", "-1", "1", "2", "2025", "2039", "2041", "1999", "inf", "-inf", "nan", "1e400",
            "1e12", "1e13", "abc", "", " ", "0x10", "1_000", "99999999999999999999", "2.5e9",
@@ -119,7 +121,7 @@ def _check(target: str, tmp: Path, args: list[str]) -> None:
     TALLY[f"{target}:{'ok' if code == 0 else 'data_error'}"] += 1
 
 
-@settings(settings.get_profile("reeplan-fuzz"), max_examples=max(EXAMPLES // 3, 10))
+@settings(settings.get_profile("reeplan-fuzz"), max_examples=RUN_EXAMPLES)
 @given(args=_run_args())
 def test_fuzz_cli_run(tmp_path_factory: pytest.TempPathFactory, args: list[str]) -> None:
     _check("cli_run", tmp_path_factory.mktemp("fuzz"), args)

@@ -7,7 +7,9 @@ code 1, never a traceback.
 
 Exit codes (the README's convention): 0 ok; 1 bad input or a failed run, with a message; 2 a
 usage error found by the command-line parser (unknown option, missing argument); 130
-interrupted by Ctrl-C or SIGTERM, with the message ``interrupted by ...``.
+interrupted by Ctrl-C or SIGTERM, with the message ``interrupted by ...``. An unexpected
+exception (a bug) also exits with 1: a one-line message and the path of a file that holds the
+traceback (``REEPLAN_DEBUG=1`` prints it).
 """
 
 from __future__ import annotations
@@ -66,6 +68,33 @@ for _module in (data, exposure, validate, run, finance, simulate, threats, rank,
     _module.register(app)
 
 
+def _crash_message(exc: Exception) -> str:
+    """Say that reeplan itself failed, and keep the traceback in a file for the bug report.
+
+    ``REEPLAN_DEBUG=1`` prints the traceback too. Any half-written run has already been
+    marked failed by the run command's own cleanup; nothing is published.
+    """
+    import os
+    import tempfile
+    import traceback
+
+    text = "".join(traceback.format_exception(exc))
+    where = "not saved"
+    try:
+        fd, path = tempfile.mkstemp(prefix="reeplan-crash-", suffix=".txt")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        where = path
+    except OSError:
+        pass
+    msg = (f"internal error: {type(exc).__name__}: {str(exc)[:300]}\n"
+           f"This is a bug in reeplan, not a problem with your input. The traceback is in "
+           f"{where}; please attach it to a bug report.")
+    if os.environ.get("REEPLAN_DEBUG"):
+        msg += "\n" + text
+    return msg
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``reeplan`` console script: runs the app and sets the exit code."""
     from reeplan.cli.common import (
@@ -100,6 +129,9 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(code if code in (EXIT_FAILED, EXIT_USAGE) else EXIT_USAGE)
     except BrokenPipeError:  # `reeplan ... | head`
         sys.stderr.close()
+        sys.exit(EXIT_FAILED)
+    except Exception as exc:  # a bug in reeplan: a short message, the traceback in a file
+        err.print(_crash_message(exc), markup=False)
         sys.exit(EXIT_FAILED)
     code = code if isinstance(code, int) else 0
     if code == EXIT_INTERRUPTED or interruption():  # the parser turns Ctrl-C into exit 130
