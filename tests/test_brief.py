@@ -158,3 +158,15 @@ def test_interrupted_run_is_marked_failed(tmp_path: Path, monkeypatch: pytest.Mo
     assert len(runs) == 1
     assert runs[0].status == "failed"
     assert not (tmp_path / "out" / "brief.html").exists()
+
+
+def test_brief_shows_the_portfolio_under_each_objective(brief: dict) -> None:
+    """Issue 14: the brief says which objective it uses and shows the others side by side."""
+    section = next(s for s in brief["json"]["sections"] if s["name"] == "portfolio")
+    assert "Objective: tonnes" in section["summary"]
+    rows = {r["optimised_for"]: r for r in section["tables"]["by_objective"]}
+    assert set(rows) == {"tonnes", "value", "defense"}
+    for r in rows.values():
+        assert 0.0 <= r["reduction_value"] <= 1.0 + 1e-9
+    assert rows["tonnes"]["awards"] in section["summary"]
+    assert "Optimised for each objective in turn" in brief["html"]

@@ -66,3 +66,26 @@ def test_optimize_json_stdout_is_pure_json() -> None:
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
     assert data["cost_usd"] <= 1e9 * (1 + 1e-9)
+
+
+def test_optimize_objective_value_runs_on_the_bundled_data() -> None:
+    """Issue 14: `reeplan optimize --objective value`, with the other objectives beside it."""
+    res = runner.invoke(app, ["optimize", "--objective", "value", "--compare-objectives",
+                              "--samples", "30", "--json"])
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.stdout)
+    assert data["objective_name"] == "value"
+    assert data["objective_unit"] == "$M"
+    assert data["value_floor_per_bn"] == pytest.approx(1000.0)  # $1 of output per $1
+    weights = {r["group"]: r for r in data["weights_per_t"]}
+    assert weights["DyTb"]["defense_per_t"] >= weights["DyTb"]["civil_per_t"] > 0
+    assert data["expected_loss"] <= data["baseline_loss"] + 1e-6
+    rows = {r["optimised_for"]: r for r in data["by_objective"]}
+    assert set(rows) == {"value", "tonnes", "defense"}
+    # the value portfolio avoids at least as much value, net of its cost at the floor, as the
+    # portfolios chosen for the other objectives (it is optimal for that objective)
+    def net(r: dict) -> float:
+        return r["avoided_value"] - 1000.0 * r["scored_cost_usd"] / 1e9
+    assert net(rows["value"]) >= max(net(rows["tonnes"]), net(rows["defense"])) - 1e-6 * abs(
+        net(rows["value"])) - 1.0
+    assert "weighted shortfall by" not in json.dumps(data["why"])

@@ -23,6 +23,8 @@ EXACT = {"cost_tiebreak": 0.0, "mip_gap": 1e-9}
     (4, 6, 2, {"cvar_alpha": 0.8, "cvar_lambda": 0.5}),
     (5, 12, 1, {}),
     (6, 6, 2, {"max_per_project": 350e6, "defense_weight": 25.0}),
+    (7, 6, 2, {"objective": "value", "group_weights": {"NdPr": (3.0, 5.0), "DyTb": (0.0, 40.0)},
+               "min_value_per_bn": 0.0}),
 ])
 def test_optimum_equals_enumeration(seed: int, n_projects: int, n_options: int,
                                     extra: dict) -> None:
@@ -155,6 +157,8 @@ def test_result_reports_solver() -> None:
     (21, {}),
     (22, {"cvar_alpha": 0.8}),
     (23, {"budget_per_year": 2.5e8}),
+    (24, {"objective": "defense", "group_weights": {"NdPr": (0.0, 3.1), "DyTb": (0.0, 19.2)},
+          "min_value_per_bn": 0.5}),
 ])
 def test_benders_equals_extensive_form(seed: int, extra: dict) -> None:
     """The decomposition reaches the extensive MILP's optimum (stockpile included)."""

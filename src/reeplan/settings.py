@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, ValidationError
 from pydantic_settings import (
@@ -62,6 +63,9 @@ class Settings(BaseSettings):
     """Scenarios whose headline numbers lead the brief."""
     price_model: str = "log_ou_jump"
     """Price model of the award appraisal (``log_ou_jump`` or ``gbm``)."""
+    objective: Literal["tonnes", "value", "defense"] = "tonnes"
+    """What the portfolio minimises: weighted tonnes of shortfall, million USD of downstream
+    output at risk, or F-35-equivalent defense deliveries at risk."""
 
     @classmethod
     def settings_customise_sources(cls, settings_cls: type[BaseSettings],

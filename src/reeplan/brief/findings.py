@@ -62,6 +62,11 @@ class AwardSummary:
     names: list[str] = field(default_factory=list)
     valued_against: str = "the threat model"
     """What the awards are valued against (the threat model, or the scenarios given)."""
+    unit: str = "weighted t"
+    """Unit of ``shortfall_avoided_wt`` and ``marginal_value``: the objective's (weighted t,
+    $M of output, F-35-eq deliveries)."""
+    defense_baseline_t: float = float("nan")
+    """Expected defense shortfall with no awards, t REO-eq (all groups)."""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -114,12 +119,14 @@ def award_summary(result: RunResult) -> AwardSummary | None:
     per_t = cost / avoided if avoided and avoided > 1e-9 else float("nan")
     groups = sec.tables.get("shortfall_by_group", pd.DataFrame())
     defense = 0.0
+    defense_base = float("nan")
     cover = 0.0
     if len(groups):
         if {"expected_defense_shortfall_t_without", "expected_defense_shortfall_t_with"} <= set(
                 groups.columns):
             defense = float((groups["expected_defense_shortfall_t_without"]
                              - groups["expected_defense_shortfall_t_with"]).sum())
+            defense_base = float(groups["expected_defense_shortfall_t_without"].sum())
         if "time_to_survive_gained_years" in groups.columns:
             gained = pd.to_numeric(groups["time_to_survive_gained_years"], errors="coerce")
             finite = gained[gained.map(math.isfinite)]
@@ -131,10 +138,13 @@ def award_summary(result: RunResult) -> AwardSummary | None:
     given = list(options.get("scenarios") or [])
     against = (("the scenarios " + ", ".join(given)) if given else
                "the threat model (future export controls, feed losses and outages, 2026–2040)")
+    objective = str(options.get("objective") or "tonnes")
+    unit = {"tonnes": "weighted t", "value": "$M of output",
+            "defense": "F-35-eq deliveries"}.get(objective, objective)
     return AwardSummary(awards, float(cost), budget, float(avoided), float(reduction),
                         float(per_t), defense, cover,
                         float(_headline(sec, "portfolio_marginal_value") or 0.0), names,
-                        against)
+                        against, unit, defense_base)
 
 
 def findings(result: RunResult) -> list[Finding]:
@@ -259,12 +269,19 @@ def _disruption_findings(sim: Section) -> list[Finding]:
 def _award_finding(aw: AwardSummary) -> Finding:
     names = (", ".join(aw.names[:-1]) + " and " + aw.names[-1] if len(aw.names) > 1
              else "".join(aw.names) or "no award")
-    per_t = (f"{format_money(aw.usd_per_weighted_t)} per weighted tonne avoided"
-             if math.isfinite(aw.usd_per_weighted_t) else "no measurable shortfall avoided")
+    one = "weighted tonne" if aw.unit == "weighted t" else aw.unit.replace(" deliveries",
+                                                                             " delivery")
+    per_t = (f"{format_money(aw.usd_per_weighted_t)} per {one} avoided"
+             if math.isfinite(aw.usd_per_weighted_t) else "no measurable loss avoided")
     cover = (f"{aw.defense_cover_months:.0f} more months of defense cover"
              if aw.defense_cover_months >= 0.5 else
              "no added months of defense cover (the P50 time to survive of defense demand does "
              "not change in the simulated scenarios)")
+    if math.isfinite(aw.defense_baseline_t) and aw.defense_cover_months < 0.5:
+        cover += (f": without awards the expected defense shortfall is only "
+                  f"{aw.defense_baseline_t:,.1f} t REO-eq over the horizon, because DPA Title I "
+                  "priority serves defense orders first from whatever non-Chinese supply "
+                  "remains, so what the awards buy is civilian supply")
     spare = ""
     if (math.isfinite(aw.budget_usd) and aw.cost_usd < 0.9 * aw.budget_usd
             and abs(aw.marginal_value) < 1e-6):
@@ -274,7 +291,7 @@ def _award_finding(aw: AwardSummary) -> Finding:
         "awards", "Recommended awards",
         f"Valued against {aw.valued_against}: fund {names}. "
         f"{format_money(aw.cost_usd)} of scored cost buys "
-        f"{aw.shortfall_avoided_wt:,.1f} weighted t of expected shortfall avoided "
+        f"{aw.shortfall_avoided_wt:,.1f} {aw.unit} of expected loss avoided "
         f"({aw.reduction:.1%}), {per_t}, and {cover}.{spare}",
         aw.cost_usd, "USD", "expected over every simulated sample; no P5–P95 reported",
         "reeplan optimize")

@@ -541,26 +541,28 @@ def _rgba(hex_color: str, alpha: float) -> str:
 
 
 def frontier_figure(frontier: pd.DataFrame,
-                    title: str = "Expected weighted shortfall avoided, by award budget"
-                    ) -> ReportFigure:
+                    title: str = "Expected weighted shortfall avoided, by award budget",
+                    unit: str = "weighted t") -> ReportFigure:
     """Expected weighted shortfall avoided against budget, both axes from zero.
 
     ``frontier`` has columns ``budget_usd`` and ``expected_loss``; the shortfall avoided is the
     expected loss at the smallest budget (no awards) less the expected loss at each budget, so a
     0.9 % change does not look like a cliff. The expected loss itself is in ``data``.
+    ``unit`` is the objective's (weighted t, $M of output, F-35-eq deliveries).
     """
     data = frontier[["budget_usd", "expected_loss"]].astype(float).copy()
     base = float(data["expected_loss"].iloc[int(data["budget_usd"].idxmin())]) if len(data) \
         else 0.0
     data["avoided"] = base - data["expected_loss"]
     x = (data["budget_usd"] / 1e9).tolist()
-    y_label = "Weighted shortfall avoided (weighted t REO-eq)"
+    y_label = ("Weighted shortfall avoided (weighted t REO-eq)" if unit == "weighted t"
+               else f"Loss avoided ({unit})")
     fig = go.Figure(go.Scatter(
         x=x, y=data["avoided"].tolist(), mode="lines+markers",
         line={"color": "#1f5fa8", "width": 2}, name="optimal portfolio",
         customdata=data["expected_loss"].tolist(),
-        hovertemplate="budget $%{x:.2f}bn<br>avoided %{y:,.1f} weighted t<br>"
-                      "remaining %{customdata:,.0f} weighted t<extra></extra>"))
+        hovertemplate=f"budget $%{{x:.2f}}bn<br>avoided %{{y:,.1f}} {unit}<br>"
+                      f"remaining %{{customdata:,.0f}} {unit}<extra></extra>"))
     fig.update_layout(title={"text": title}, height=420, showlegend=False,
                       xaxis={"title": {"text": "Budget (scored cost, $bn)"}, "rangemode": "tozero"},
                       yaxis={"title": {"text": y_label}, "rangemode": "tozero"})

@@ -63,15 +63,25 @@ GapOpt = Annotated[float | None, typer.Option(
     show_default=False)]
 
 
+ObjectiveOpt = Annotated[str | None, typer.Option(
+    "--objective", help="What the awards minimise: tonnes (weighted tonnes of shortfall, "
+    "defense 10x civilian), value (million USD of downstream output at risk) or defense "
+    "(F-35-equivalent defense deliveries at risk) [default: tonnes].", show_default=False)]
+
+
 def _spec(budget: float, cvar: float | None, defense_weight: float, time_limit: float,
-          gap: float = 1e-4):
+          gap: float = 1e-4, objective: str = "tonnes"):
     from pydantic import ValidationError
 
     from reeplan.optimize.inputs import PortfolioSpec
+    from reeplan.optimize.objective import OBJECTIVES
 
+    if objective not in OBJECTIVES:
+        msg = f"--objective must be one of {', '.join(OBJECTIVES)}, not {objective!r}"
+        raise ReeError(msg)
     try:
         return PortfolioSpec(budget=budget, cvar_alpha=cvar, defense_weight=defense_weight,
-                             time_limit=time_limit, mip_gap=gap)
+                             time_limit=time_limit, mip_gap=gap, objective=objective)
     except ValidationError as exc:
         e = exc.errors()[0]
         msg = f"option --{str(e['loc'][0]).replace('_', '-')}: {e['msg']}"
@@ -89,48 +99,67 @@ def optimize_cmd(
     time_limit: Annotated[float | None, typer.Option(
         help="Solver time limit, s [default: 60].", show_default=False)] = None,
     gap: GapOpt = None,
+    objective: ObjectiveOpt = None,
+    compare: Annotated[bool, typer.Option(
+        "--compare-objectives", help="Also solve for the other objectives and show every "
+        "portfolio measured under every objective.")] = False,
     project: ProjectOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     data: DataOpt = None,
     overlay: OverlayOpt = None,
 ) -> None:
-    """Recommend awards: which projects, which instruments, for the least expected shortfall."""
+    """Recommend awards: which projects, which instruments, for the least expected loss."""
     from reeplan.workflows.portfolio import portfolio
 
     try:
-        st = settings(budget=budget, time_limit=time_limit, mip_gap=gap)
-        spec = _spec(st.budget, cvar, defense_weight, st.time_limit, st.mip_gap)
+        st = settings(budget=budget, time_limit=time_limit, mip_gap=gap, objective=objective)
+        spec = _spec(st.budget, cvar, defense_weight, st.time_limit, st.mip_gap, st.objective)
         budget = st.budget
         ds, chain, sims, st = _prepare(data, overlay, scenario, samples, seed)
         with err.status("appraising packages and solving"):
             res = portfolio(ds, chain, sims, spec, st.samples, st.seed,
-                            project_files=list(project or ()))
+                            project_files=list(project or ()), compare_objectives=compare)
     except ReeError as exc:
         raise fail(exc) from None
     pf = res.result
+    unit, label = res.unit, res.weights.label if res.weights else res.spec.objective
     if as_json:
         write_json({
             "budget_usd": budget, "samples_per_scenario": st.samples, "seed": st.seed,
-            "scenarios": list(res.scenarios), "selection": pf.selection,
+            "scenarios": list(res.scenarios), "objective_name": res.spec.objective,
+            "objective_unit": unit, "objective_label": label,
+            "weights_per_t": res.weights.table() if res.weights else None,
+            "value_floor_per_bn": res.spec.min_value_per_bn,
+            "selection": pf.selection,
             "stockpile_t": pf.stockpile, "cost_usd": pf.cost, "expected_loss": pf.expected_loss,
             "baseline_loss": pf.baseline_loss, "objective": pf.objective,
             "unspent_usd": res.unspent,
             "marginal_value_per_bn": res.marginal_value, "solver": pf.solver,
-            "awards": res.awards, "groups": res.groups, "why": res.why})
+            "awards": res.awards, "groups": res.groups, "why": res.why,
+            "by_objective": res.by_objective})
         return
     out.print(rich_table(res.awards, title=f"Recommended awards (budget ${budget:,.0f})",
                          floatfmt={"scored_cost_usd": ",.0f", "p95_cost_usd": ",.0f",
                                    "fund_liability_usd": ",.0f", "p_production_without": ".0%",
                                    "p_production_with": ".0%", "years_earlier": ".2f"}))
-    out.print(f"Scored cost ${pf.cost:,.0f}; expected weighted shortfall {pf.expected_loss:,.1f} "
+    out.print(f"Objective: {res.spec.objective} — {label}; value floor "
+              f"{res.spec.min_value_per_bn:,.1f} {unit} per $1bn.", markup=False)
+    out.print(f"Scored cost ${pf.cost:,.0f}; expected loss {pf.expected_loss:,.1f} {unit} "
               f"(no awards: {pf.baseline_loss:,.1f}; reduction "
               f"{1 - pf.expected_loss / max(pf.baseline_loss, 1e-9):.1%}); marginal value of "
-              f"the next $1bn: {res.marginal_value:,.1f} weighted t; unspent "
-              f"${res.unspent:,.0f}.")
+              f"the next $1bn: {res.marginal_value:,.1f} {unit}; unspent "
+              f"${res.unspent:,.0f}.", markup=False)
     out.print(rich_table(res.groups, title="Shortfall by element group (t REO-eq, expected)",
                          floatfmt={}))
     if res.why is not None:
         out.print(rich_table(res.why, title="Why each project is in or out"))
+    if res.by_objective is not None:
+        out.print(rich_table(res.by_objective, title="The portfolio under each objective "
+                             "(avoided: expected loss avoided in each objective's units)",
+                             floatfmt={"scored_cost_usd": ",.0f", "stockpile_t": ",.1f",
+                                       "avoided_tonnes": ",.1f", "avoided_value": ",.0f",
+                                       "avoided_defense": ",.2f", "reduction_tonnes": ".1%",
+                                       "reduction_value": ".1%", "reduction_defense": ".1%"}))
     s = pf.solver
     gap = s.get("mip_gap")
     out.print(f"Solver: {s['method']}; status {s['termination']}; gap "

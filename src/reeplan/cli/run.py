@@ -62,6 +62,10 @@ def run(
     scheduler: Annotated[str | None, typer.Option(
         help="Dask scheduler address for the simulations (default: this machine).",
         show_default=False)] = None,
+    objective: Annotated[str | None, typer.Option(
+        "--objective", help="What the awards minimise: tonnes, value (USD of downstream "
+        "output at risk) or defense (defense deliveries at risk); the brief also shows the "
+        "portfolio under the others [default: tonnes].", show_default=False)] = None,
 ) -> None:
     """Run the main job: exposure, disruptions, award costs, portfolio; write the brief.
 
@@ -76,7 +80,8 @@ def run(
     from reeplan.workflows.run import RunOptions, run_analysis
 
     try:
-        st = settings(year=year, budget=budget, samples=samples, seed=seed)
+        st = settings(year=year, budget=budget, samples=samples, seed=seed,
+                      objective=objective)
         try:
             config = RunOptions.from_settings(
                 st, data=data, overlay=tuple(overlay or ()), scenarios=tuple(scenario or ()),

@@ -46,8 +46,9 @@ def calc_losses(inputs: PortfolioInputs, spec: PortfolioSpec,
     q = stage_cap.min("stage")
     u = np.maximum(d["demand"] - q - d["adversary_supply"], 0.0)
     v = np.maximum(d["defense"] - q - d["adversary_supply"], 0.0)
-    return (spec.civil_weight * u + (spec.defense_weight - spec.civil_weight) * v).sum(
-        ["group", "year"])
+    w1, w2 = (xr.DataArray(w, dims=["group"], coords={"group": d.indexes["group"]})
+              for w in spec.loss_weights(list(d.indexes["group"])))
+    return (w1 * u + w2 * v).sum(["group", "year"])
 
 
 def evaluate_selection(inputs: PortfolioInputs, spec: PortfolioSpec,
@@ -117,6 +118,7 @@ def enumerate_optimum(inputs: PortfolioInputs, spec: PortfolioSpec
     n_lots = [range(int(np.floor(m / t + 1e-9)) + 1) if t > 0 else range(1)
               for m, t in zip(d["stockpile_max"].values, lot, strict=True)]
     stock_cost = d["stockpile_cost"].values
+    w_civ, w_def = spec.loss_weights([str(g) for g in d.group.values])
     best = (np.inf, np.inf, {})
     for combo in itertools.product(*choices):
         sel = {p: options[j] for p, j in zip(inputs.projects, combo, strict=True)
@@ -140,8 +142,7 @@ def enumerate_optimum(inputs: PortfolioInputs, spec: PortfolioSpec
                         cost[i, j][0] for i, j in picked) > spec.budget_per_year * (1 + 1e-9)):
                 continue
             v = np.maximum(excess - z[:, None], 0.0)
-            loss = (spec.civil_weight * u.sum(1)
-                    + (spec.defense_weight - spec.civil_weight) * v).sum(0)
+            loss = (w_civ[:, None] * u.sum(1) + w_def[:, None] * v).sum(0)
             obj = float((loss * w).sum())
             if spec.cvar_alpha is not None:
                 obj = (1 - spec.cvar_lambda) * obj + spec.cvar_lambda * calc_cvar(

@@ -157,6 +157,12 @@ def _fmt_usd(v: float) -> str:
     return f"${v / 1e6:,.1f}M" if v >= 1e6 else f"${v:,.0f}"
 
 
+LOSS_WORDS = {"tonnes": ("expected weighted shortfall", "t"),
+              "value": ("expected output at risk", "$M of output"),
+              "defense": ("expected defense deliveries at risk", "F-35-eq")}
+"""Objective → (what its loss is, its unit) in the reasons."""
+
+
 def explain_projects(inputs: PortfolioInputs, spec: PortfolioSpec, best: object,
                      a: RecourseArrays | None = None) -> pd.DataFrame:
     """For each candidate: its contribution (in) or free gain (out), $ per weighted tonne,
@@ -164,6 +170,7 @@ def explain_projects(inputs: PortfolioInputs, spec: PortfolioSpec, best: object,
     from reeplan.optimize.recourse import recourse_arrays
 
     a = a if a is not None else recourse_arrays(inputs)
+    what, u = LOSS_WORDS[spec.objective]
     d = inputs.data
     years = d.year.values
     groups = [str(g) for g in d.group.values]
@@ -193,8 +200,8 @@ def explain_projects(inputs: PortfolioInputs, spec: PortfolioSpec, best: object,
             row.update(option=opts[k], cost_usd=c, value_t=float(contrib[p]),
                        usd_per_t=c / contrib[p] if contrib[p] > TOL else np.inf,
                        p_production=float(p_prod[p, k]), start_year=start[p, k])
-            row["reason"] = (f"removing it raises the expected weighted shortfall by "
-                             f"{contrib[p]:,.1f} t ({_fmt_usd(row['usd_per_t'])} per t)")
+            row["reason"] = (f"removing it raises the {what} by "
+                             f"{contrib[p]:,.1f} {u} ({_fmt_usd(row['usd_per_t'])} per {u})")
             rows.append(row)
             continue
         ks = np.flatnonzero(a.available[p])
@@ -222,18 +229,18 @@ def explain_projects(inputs: PortfolioInputs, spec: PortfolioSpec, best: object,
         else:
             usd_t = float(ratio[i])
             if usd_t > cutoff * (1 + 1e-9):
-                reason = (f"{_fmt_usd(usd_t)} per t ({gain:,.1f} t for {_fmt_usd(c)}), above "
-                          f"the cut-off of {_fmt_usd(cutoff)} per t at this budget")
+                reason = (f"{_fmt_usd(usd_t)} per {u} ({gain:,.1f} {u} for {_fmt_usd(c)}), "
+                          f"above the cut-off of {_fmt_usd(cutoff)} per {u} at this budget")
                 if not in_ratio:
                     reason += " (the value floor)"
             elif c > unspent:
-                reason = (f"{_fmt_usd(usd_t)} per t, within the cut-off of "
-                          f"{_fmt_usd(cutoff)} per t, but it costs {_fmt_usd(c)} and only "
+                reason = (f"{_fmt_usd(usd_t)} per {u}, within the cut-off of "
+                          f"{_fmt_usd(cutoff)} per {u}, but it costs {_fmt_usd(c)} and only "
                           f"{_fmt_usd(unspent)} is unspent: the awards it would displace buy "
                           "more")
             else:
-                reason = (f"{_fmt_usd(usd_t)} per t ({gain:,.1f} t for {_fmt_usd(c)}): left out "
-                          "within the solver's gap")
+                reason = (f"{_fmt_usd(usd_t)} per {u} ({gain:,.1f} {u} for {_fmt_usd(c)}): "
+                          "left out within the solver's gap")
         if 0 < p_prod[p, k] < 0.5:
             reason += f"; P(production) {p_prod[p, k]:.2f} with {opts[k]}"
         row["reason"] = reason

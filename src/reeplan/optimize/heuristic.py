@@ -90,10 +90,12 @@ def improve_selection(a: RecourseArrays, spec: PortfolioSpec, feas: Feasibility,
     stock = float(a.stock_cost @ z)
     ch = np.where(choice >= 0, choice, none)
     rows = np.arange(n_p)
+    w1, w2 = a.weights(spec)
 
     def losses(ch: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         cap_now = a.base + np.einsum("pgc,pts->gcts", a.cap, online[rows, ch])
-        return cap_now, np.stack([calc_served_loss(spec, a.dem[g], a.dfn[g], cap_now[g], z[g])
+        return cap_now, np.stack([calc_served_loss(w1[g], w2[g], a.dem[g], a.dfn[g], cap_now[g],
+                                                   z[g])
                                   for g in range(n_g)])
 
     cap_now, loss_g = losses(ch)
@@ -120,7 +122,7 @@ def improve_selection(a: RecourseArrays, spec: PortfolioSpec, feas: Feasibility,
                 for pp, kk in ((p1[c], k1[c]), (p2[c], k2[c])):
                     dy = online[pp, kk] - online[pp, ch[pp]]
                     sc += a.cap[pp, g][:, :, None, None] * dy[:, None]
-                moved = calc_served_loss(spec, a.dem[g], a.dfn[g], sc, z[g])
+                moved = calc_served_loss(w1[g], w2[g], a.dem[g], a.dfn[g], sc, z[g])
                 new_loss[pos[lo:lo + chunk]] += moved - loss_g[g]
         obj = calc_objectives(new_loss, a.w, spec) + spec.cost_weight * (
             cy[idx].sum(-1) - cost[rows, ch].sum())

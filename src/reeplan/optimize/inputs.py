@@ -8,13 +8,15 @@ scenarios and project outcomes, weighted).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 import xarray as xr
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from reeplan.errors import DataError, Problem
+from reeplan.errors import DataError, Problem, ReeError
 
 __all__ = ["STAGES", "PortfolioInputs", "PortfolioSpec", "check_portfolio_inputs",
            "random_instance"]
@@ -36,23 +38,35 @@ class PortfolioSpec(BaseModel):
     purchase commitments), USD; 50 U.S.C. 4534 caps the Fund's end-of-year balance at $750M."""
     max_per_project: float | None = Field(None, ge=0)
     """Largest scored cost of one project's package, USD (None: no limit)."""
-    defense_weight: float = Field(10.0, ge=0)
+    defense_weight: float = Field(10.0, ge=0, allow_inf_nan=False)
     """Weight of a tonne of defense shortfall (civilian = ``civil_weight``)."""
-    civil_weight: float = Field(1.0, ge=0)
+    civil_weight: float = Field(1.0, ge=0, allow_inf_nan=False)
     """Weight of a tonne of civilian shortfall."""
+    objective: Literal["tonnes", "value", "defense"] = "tonnes"
+    """What the loss measures (:mod:`reeplan.optimize.objective`): weighted tonnes, USD of
+    downstream output at risk, or F-35-equivalent defense deliveries at risk."""
+    group_weights: dict[str, tuple[float, float]] | None = None
+    """(civilian, defense) weight per tonne of each element group, in the objective's units;
+    None: ``civil_weight`` and ``defense_weight`` for every group (the tonnes objective)."""
     cvar_alpha: float | None = Field(None, gt=0, lt=1)
     """CVaR level α (e.g. 0.9); None for a risk-neutral objective."""
     cvar_lambda: float = Field(0.5, ge=0, le=1)
     """Weight λ of the CVaR term: (1 − λ)·E[loss] + λ·CVaR_α[loss]."""
     cost_tiebreak: float = Field(1e-12, ge=0)
     """Weighted tonnes per USD of scored cost: breaks ties toward cheaper portfolios."""
-    min_value_per_bn: float = Field(10.0, ge=0)
-    """Value floor: an award must avoid at least this many weighted tonnes per $1bn of scored
-    cost. Cost enters the objective at this rate, so an award that adds nothing (or less than
-    the floor) is never bought and its money is reported unspent. The default, 10 weighted t
+    min_value_per_bn: float = Field(10.0, ge=0, allow_inf_nan=False)
+    """Value floor, in the objective's units per $1bn: an award must avoid at least this much
+    loss (weighted tonnes for the tonnes objective) per $1bn of scored cost. Cost enters the
+    objective at this rate, so an award that adds nothing (or less than the floor) is never
+    bought and its money is reported unspent. The default, 10 weighted t
     per $1bn ($100M per weighted tonne), is about 20 times the cost per tonne of the least
     cost-effective award bought on the bundled data: it excludes awards that buy next to
-    nothing, not marginal ones."""
+    nothing, not marginal ones. The value and defense objectives set it from one ratio (USD
+    protected per USD spent, :func:`reeplan.optimize.objective.calc_objective_weights`)."""
+    min_value_ratio: float = Field(1.0, ge=0, allow_inf_nan=False)
+    """Value floor of the value and defense objectives: USD of output (or of platforms, at the
+    defense unit value) an award must protect per USD of scored cost; sets
+    ``min_value_per_bn`` for them."""
     mip_gap: float = Field(0.005, gt=0, lt=1)
     """Relative MIP gap at which HiGHS stops."""
     time_limit: float = Field(120.0, gt=0)
@@ -61,6 +75,21 @@ class PortfolioSpec(BaseModel):
     """Projects that must receive an award."""
     force_out: tuple[str, ...] = ()
     """Projects that must not receive an award."""
+
+    def loss_weights(self, groups: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """(w_civ, w_def − w_civ) per group, in the order of ``groups``: the loss is
+        Σ w_civ·(total shortfall) + (w_def − w_civ)·(defense shortfall)."""
+        if self.group_weights is None:
+            civ = np.full(len(groups), self.civil_weight)
+            dfn = np.full(len(groups), self.defense_weight)
+        else:
+            missing = [g for g in groups if g not in self.group_weights]
+            if missing:
+                msg = f"group_weights has no weight for group(s) {', '.join(missing)}"
+                raise ReeError(msg)
+            civ = np.array([self.group_weights[g][0] for g in groups], float)
+            dfn = np.array([self.group_weights[g][1] for g in groups], float)
+        return civ, dfn - civ
 
     @property
     def cost_weight(self) -> float:
@@ -75,6 +104,11 @@ class PortfolioSpec(BaseModel):
             msg = (f"defense_weight ({self.defense_weight}) must be at least civil_weight "
                    f"({self.civil_weight}): defense demand is served first")
             raise ValueError(msg)
+        for g, (civ, dfn) in (self.group_weights or {}).items():
+            if not (np.isfinite(civ) and np.isfinite(dfn) and 0 <= civ <= dfn):
+                msg = (f"group_weights[{g}] = ({civ}, {dfn}): need 0 <= civilian <= defense, "
+                       "both finite (defense demand is served first)")
+                raise ValueError(msg)
         return self
 
 

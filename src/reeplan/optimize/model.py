@@ -181,9 +181,10 @@ def define_project_limits(m: linopy.Model, d: xr.Dataset, spec: PortfolioSpec) -
 
 
 def sample_loss(d: xr.Dataset, spec: PortfolioSpec, u: Any, v: Any) -> Any:
-    """ℓ_s = Σ_{g,t} w_civ·u + (w_def − w_civ)·v (weighted tonnes of shortfall)."""
-    return (spec.civil_weight * u + (spec.defense_weight - spec.civil_weight) * v).sum(
-        ["group", "year"])
+    """ℓ_s = Σ_{g,t} w_civ[g]·u + (w_def[g] − w_civ[g])·v, in the objective's units."""
+    w1, w2 = (xr.DataArray(w, dims=["group"], coords={"group": d.indexes["group"]})
+              for w in spec.loss_weights(list(d.indexes["group"])))
+    return (u * w1 + v * w2).sum(["group", "year"])
 
 
 def define_objective(m: linopy.Model, d: xr.Dataset, spec: PortfolioSpec) -> None:

@@ -43,6 +43,12 @@ class RecourseArrays:
     stock_cost: np.ndarray  # g
     stock_max: np.ndarray  # g
     stock_lot: np.ndarray | None = None  # g (t per lot; 0: any quantity)
+    groups: tuple[str, ...] = ()  # g (names, for the objective's per-group weights)
+
+    def weights(self, spec: PortfolioSpec) -> tuple[np.ndarray, np.ndarray]:
+        """(w_civ, w_def − w_civ) per group (g)."""
+        groups = self.groups or tuple(str(i) for i in range(self.dem.shape[0]))
+        return spec.loss_weights(groups)
 
     @property
     def online_ptsk(self) -> np.ndarray:
@@ -84,7 +90,8 @@ def recourse_arrays(inputs: PortfolioInputs) -> RecourseArrays:
         available=d["available"].transpose("project", "option").values.astype(bool),
         stock_cost=d["stockpile_cost"].values,
         stock_max=d["stockpile_max"].values,
-        stock_lot=d["stockpile_lot"].values if "stockpile_lot" in d else None)
+        stock_lot=d["stockpile_lot"].values if "stockpile_lot" in d else None,
+        groups=tuple(str(g) for g in d["group"].values))
 
 
 def _served(a: RecourseArrays, x: np.ndarray, z: np.ndarray
@@ -108,15 +115,15 @@ def calc_group_recourse(a: RecourseArrays, spec: PortfolioSpec, x: np.ndarray, z
     ``x`` may be fractional (a point of the relaxation); the subgradient then takes the binding
     stage with the smallest index where stages tie.
     """
-    w1 = spec.civil_weight
-    w2 = spec.defense_weight - spec.civil_weight
+    w1, w2 = a.weights(spec)
     short, dshort, excess, cap_star = _served(a, x, z)
-    loss = w1 * short.sum(1) + w2 * np.maximum(excess, 0.0)
+    loss = w1[:, None] * short.sum(1) + w2[:, None] * np.maximum(excess, 0.0)
     # d loss / d q (g t s), then through the binding stage to y and x
-    dq = -w1 * (short > 0) - w2 * ((dshort > 0) & (excess > 0)[:, None, :])
+    dq = -w1[:, None, None] * (short > 0) \
+        - w2[:, None, None] * ((dshort > 0) & (excess > 0)[:, None, :])
     coef = dq[None] * cap_star  # p g t s
     gx = np.einsum("pgts,pkts->gspk", coef, a.online)
-    gz = -w2 * (excess > 0).astype(float)  # g s
+    gz = -w2[:, None] * (excess > 0).astype(float)  # g s
     return loss, gx, gz
 
 
@@ -136,8 +143,7 @@ def calc_year_recourse(a: RecourseArrays, spec: PortfolioSpec, x: np.ndarray, z:
     master only: the CVaR term needs per-sample losses).
     """
     om = a.w[None] if weights is None else weights
-    w1 = spec.civil_weight
-    w2 = spec.defense_weight - spec.civil_weight
+    w1, w2 = a.weights(spec)
     y = np.einsum("pkts,pk->pts", a.online, x)
     stage_cap = a.base + np.einsum("pgc,pts->gcts", a.cap, y)
     star = stage_cap.argmin(1)  # g t s
@@ -147,8 +153,8 @@ def calc_year_recourse(a: RecourseArrays, spec: PortfolioSpec, x: np.ndarray, z:
     excess = dshort.sum(1) - z[:, None]
     n_b, (n_g, n_t) = len(om), short.shape[:2]
     value = np.empty((n_b, n_g, n_t + 1))
-    value[..., :n_t] = w1 * np.einsum("gts,bs->bgt", short, om)
-    value[..., n_t] = w2 * om @ np.maximum(excess, 0.0).T
+    value[..., :n_t] = w1[None, :, None] * np.einsum("gts,bs->bgt", short, om)
+    value[..., n_t] = w2[None, :] * (om @ np.maximum(excess, 0.0).T)
     grad = np.zeros((n_b, n_g, n_t + 1, *x.shape))
     # per group, only the projects that add capacity to it; batched matrix products over
     # (p, t) of (1 × s) @ (s × k), with online laid out (p, t, s, k)
@@ -159,28 +165,29 @@ def calc_year_recourse(a: RecourseArrays, spec: PortfolioSpec, x: np.ndarray, z:
         if not len(ps):
             continue
         cs = a.cap[ps, g][:, star[g]]  # p t s: capacity at the binding stage
-        civ = -w1 * (short[g] > 0) * cs
-        dfn = -w2 * ((dshort[g] > 0) & (excess[g] > 0)[None, :]) * cs
+        civ = -w1[g] * (short[g] > 0) * cs
+        dfn = -w2[g] * ((dshort[g] > 0) & (excess[g] > 0)[None, :]) * cs
         on_g = on[ps]
         for b in range(n_b):
             grad[b, g, :n_t, ps] = np.matmul((civ * om[b])[:, :, None, :], on_g)[:, :, 0]
             grad[b, g, n_t, ps] = np.matmul((dfn * om[b])[:, :, None, :], on_g)[:, :, 0].sum(1)
     gz = np.zeros((n_b, n_g, n_t + 1))
-    gz[..., n_t] = -w2 * om @ (excess > 0).T
-    loss = (w1 * short.sum(1) + w2 * np.maximum(excess, 0.0)).sum(0)
+    gz[..., n_t] = -w2[None, :] * (om @ (excess > 0).T)
+    loss = (w1[:, None] * short.sum(1) + w2[:, None] * np.maximum(excess, 0.0)).sum(0)
     return loss, value, grad, gz
 
 
-def calc_served_loss(spec: PortfolioSpec, dem: np.ndarray, dfn: np.ndarray,
-                     stage_cap: np.ndarray, z: np.ndarray | float) -> np.ndarray:
+def calc_served_loss(w1: np.ndarray | float, w2: np.ndarray | float, dem: np.ndarray,
+                     dfn: np.ndarray, stage_cap: np.ndarray, z: np.ndarray | float
+                     ) -> np.ndarray:
     """ℓ from stage capacities ``stage_cap[..., st, t, s]`` (served = the smallest stage), the
     demand and defense demand left after adversary supply (``[..., t, s]``) and NDS purchases
-    ``z`` (broadcast against ``[..., s]``)."""
+    ``z``; ``w1`` (civilian weight), ``w2`` (defense − civilian) and ``z`` broadcast against
+    ``[..., s]``."""
     q = stage_cap.min(-3)
     short = np.maximum(dem - q, 0.0).sum(-2)
     excess = np.maximum(dfn - q, 0.0).sum(-2) - z
-    return spec.civil_weight * short + (spec.defense_weight - spec.civil_weight) * np.maximum(
-        excess, 0.0)
+    return w1 * short + w2 * np.maximum(excess, 0.0)
 
 
 def calc_recourse(a: RecourseArrays, spec: PortfolioSpec, x: np.ndarray, z: np.ndarray
@@ -188,7 +195,9 @@ def calc_recourse(a: RecourseArrays, spec: PortfolioSpec, x: np.ndarray, z: np.n
     """Loss per sample ℓ_s = Σ_g ℓ_gs of a selection ``x[p, k]`` and purchases ``z[g]``."""
     y = np.einsum("pkts,pk->pts", a.online, x)
     stage_cap = a.base + np.einsum("pgc,pts->gcts", a.cap, y)
-    return calc_served_loss(spec, a.dem, a.dfn, stage_cap, z[:, None]).sum(0)
+    w1, w2 = a.weights(spec)
+    return calc_served_loss(w1[:, None], w2[:, None], a.dem, a.dfn, stage_cap,
+                            z[:, None]).sum(0)
 
 
 def calc_objective(a: RecourseArrays, spec: PortfolioSpec, loss: np.ndarray) -> float:

@@ -8,7 +8,7 @@ import pandas as pd
 from reeplan.optimize.inputs import PortfolioInputs, PortfolioSpec
 from reeplan.optimize.solve import PortfolioResult
 
-__all__ = ["award_table", "group_table"]
+__all__ = ["award_table", "group_table", "objective_table"]
 
 
 def award_table(inputs: PortfolioInputs, options: pd.DataFrame, pf: PortfolioResult,
@@ -83,3 +83,35 @@ def group_table(inputs: PortfolioInputs, spec: PortfolioSpec, pf: PortfolioResul
     frame["time_to_survive_gained_years"] = (frame["years_to_first_shortfall_p50_with"]
                                              - frame["years_to_first_shortfall_p50_without"])
     return frame
+
+
+def objective_table(inputs: PortfolioInputs, specs: dict[str, PortfolioSpec],
+                    results: dict[str, PortfolioResult]) -> pd.DataFrame:
+    """The portfolio chosen under each objective, measured under every objective.
+
+    One row per objective the portfolio was optimised for: its awards, NDS purchase and
+    scored cost, and, for every objective in ``specs``, the expected loss it avoids in that
+    objective's units (``avoided_<objective>``) and the share of the no-award loss
+    (``reduction_<objective>``). The diagonal is each portfolio's own objective.
+    """
+    from reeplan.optimize.recourse import calc_recourse, recourse_arrays
+    from reeplan.optimize.solve import selection_arrays
+
+    a = recourse_arrays(inputs)
+    zero_x = np.zeros((len(inputs.projects), inputs.data.sizes["option"]))
+    zero_z = np.zeros(len(a.stock_max))
+    rows = []
+    for chosen_for, pf in results.items():
+        x = selection_arrays(inputs, pf.selection)
+        z = np.array(list(pf.stockpile.values()), float)
+        row: dict[str, object] = {
+            "optimised_for": chosen_for,
+            "awards": ", ".join(f"{p} ({k})" for p, k in sorted(pf.selection.items())) or "none",
+            "stockpile_t": float(z.sum()), "scored_cost_usd": pf.cost}
+        for measure, spec in specs.items():
+            base = float((calc_recourse(a, spec, zero_x, zero_z) * a.w).sum())
+            with_pf = float((calc_recourse(a, spec, x, z) * a.w).sum())
+            row[f"avoided_{measure}"] = base - with_pf
+            row[f"reduction_{measure}"] = (base - with_pf) / base if base > 0 else 0.0
+        rows.append(row)
+    return pd.DataFrame(rows)

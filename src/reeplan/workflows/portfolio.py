@@ -16,11 +16,13 @@ import pandas as pd
 
 from reeplan.chain import SupplyChain
 from reeplan.finance.inputs import finance_inputs
+from reeplan.indicators.consequences import consequence_inputs
 from reeplan.io.dataset import Dataset
 from reeplan.optimize.benders import BendersSolver
-from reeplan.optimize.build import define_portfolio_inputs, evaluate_options
+from reeplan.optimize.build import PORTFOLIO_GROUPS, define_portfolio_inputs, evaluate_options
 from reeplan.optimize.candidates import candidates
 from reeplan.optimize.inputs import PortfolioInputs, PortfolioSpec
+from reeplan.optimize.objective import OBJECTIVES, ObjectiveWeights, calc_objective_weights
 from reeplan.optimize.solve import (
     PortfolioResult,
     calc_frontier,
@@ -29,10 +31,11 @@ from reeplan.optimize.solve import (
     optimize,
     selection_arrays,
 )
-from reeplan.optimize.tables import award_table, group_table
+from reeplan.optimize.tables import award_table, group_table, objective_table
 from reeplan.sim.runner import SimulationResult
 
-__all__ = ["PortfolioOutcome", "candidate_options", "marginal_value", "portfolio"]
+__all__ = ["PortfolioOutcome", "candidate_options", "marginal_value", "objective_spec",
+           "portfolio"]
 
 
 @dataclass
@@ -51,6 +54,16 @@ class PortfolioOutcome:
     frontier: pd.DataFrame | None = None
     why: pd.DataFrame | None = None
     scenarios: tuple[str, ...] = ()
+    weights: ObjectiveWeights | None = None
+    """The objective's weights per tonne of each group and its value floor."""
+    by_objective: pd.DataFrame | None = None
+    """The portfolio under each objective, measured under every objective
+    (:func:`reeplan.optimize.tables.objective_table`)."""
+
+    @property
+    def unit(self) -> str:
+        """Unit of the objective's loss (``weighted t``, ``$M``, ``F-35-eq``)."""
+        return OBJECTIVES[self.spec.objective][0]
 
     @property
     def unspent(self) -> float:
@@ -75,6 +88,27 @@ def marginal_value(inputs: PortfolioInputs, spec: PortfolioSpec, best: Portfolio
     return max(best.objective - nxt.objective, 0.0)
 
 
+def objective_spec(ds: Dataset, spec: PortfolioSpec, objective: str | None = None
+                   ) -> tuple[PortfolioSpec, ObjectiveWeights]:
+    """``spec`` with the per-group weights and value floor of ``objective`` (default: the
+    spec's own), from the dataset's consequence tables and US demand in the first year.
+
+    Apply it to a spec as the user wrote it: ``min_value_per_bn`` is read as the tonnes
+    objective's floor and ``min_value_ratio`` as the others'."""
+    objective = objective or spec.objective
+    inputs = consequence_inputs(ds).at("value")
+    demand = ds["us_demand"]
+    w = calc_objective_weights(objective, inputs, demand, PORTFOLIO_GROUPS,
+                               year=int(demand["year"].min()),
+                               tonnes=(spec.civil_weight, spec.defense_weight),
+                               min_value_per_bn=spec.min_value_per_bn,
+                               ratio=spec.min_value_ratio)
+    update: dict[str, object] = {"objective": objective, "min_value_per_bn": w.min_value_per_bn,
+                                 "group_weights": None if objective == "tonnes" else
+                                 {g: (w.civil[g], w.defense[g]) for g in w.civil}}
+    return spec.model_copy(update=update), w
+
+
 def candidate_options(ds: Dataset, samples: int, seed: int,
                       project_files: Sequence[Path | str] = (), archetypes: bool = True
                       ) -> pd.DataFrame:
@@ -90,7 +124,7 @@ def portfolio(ds: Dataset, chain: SupplyChain, sims: Sequence[SimulationResult],
               spec: PortfolioSpec, samples: int, seed: int, *,
               frontier_max: float | None = None, frontier_points: int = 6,
               explain: bool = True, project_files: Sequence[Path | str] = (),
-              archetypes: bool = True) -> PortfolioOutcome:
+              archetypes: bool = True, compare_objectives: bool = False) -> PortfolioOutcome:
     """Appraise every candidate option, build the portfolio model and solve it.
 
     Parameters
@@ -114,11 +148,27 @@ def portfolio(ds: Dataset, chain: SupplyChain, sims: Sequence[SimulationResult],
         load_hypotheticals`), added to the candidates.
     archetypes
         Add the dataset's planned facilities without a preset and the hub bundles.
+    compare_objectives
+        Also solve for the other objectives (same inputs) and measure every portfolio under
+        every objective (``by_objective``).
     """
+    asked = spec
+    weights = None
+    if spec.group_weights is None:  # weights given by the caller are used as they are
+        spec, weights = objective_spec(ds, asked)
     options = candidate_options(ds, samples, seed, project_files, archetypes)
     inputs = define_portfolio_inputs(ds, chain, sims, options, seed)
     solver = BendersSolver(inputs, spec) if choose_method(inputs) == "benders" else None
     best = optimize(inputs, spec, solver=solver)
+    by_objective = None
+    if compare_objectives:
+        specs = {spec.objective: spec}
+        results = {spec.objective: best}
+        for other in OBJECTIVES:
+            if other not in specs:
+                specs[other] = objective_spec(ds, asked, other)[0]
+                results[other] = optimize(inputs, specs[other])
+        by_objective = objective_table(inputs, specs, results)
     return PortfolioOutcome(
         spec=spec, result=best, inputs=inputs, options=options,
         awards=award_table(inputs, options, best, spec), groups=group_table(inputs, spec, best),
@@ -126,4 +176,4 @@ def portfolio(ds: Dataset, chain: SupplyChain, sims: Sequence[SimulationResult],
         frontier=(calc_frontier(inputs, spec, frontier_max, frontier_points, solver=solver)
                   if frontier_max else None),
         why=explain_projects(inputs, spec, best) if explain else None,
-        scenarios=tuple(s.scenario for s in sims))
+        scenarios=tuple(s.scenario for s in sims), weights=weights, by_objective=by_objective)

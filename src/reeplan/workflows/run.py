@@ -81,12 +81,14 @@ class RunOptions(BaseModel):
     """Local worker threads of the simulator."""
     frontier_points: int = Field(ge=2, le=200)
     """Budgets on the frontier."""
+    objective: Literal["tonnes", "value", "defense"] = "tonnes"
+    """What the portfolio minimises (the brief also shows the portfolio under the others)."""
 
     @classmethod
     def from_settings(cls, settings: Settings, **options: Any) -> RunOptions:
         """Options with the settings' defaults for everything not given (``None`` = default)."""
         keys = ("year", "budget", "samples", "seed", "time_limit", "mip_gap", "workers",
-                "frontier_points")
+                "frontier_points", "objective")
         base = {k: getattr(settings, k) for k in keys}
         return cls(**{**base, **{k: v for k, v in options.items() if v is not None}})
 
@@ -182,13 +184,14 @@ def run_analysis(ds: Dataset, options: RunOptions, progress: Progress | None = N
                                                                 options.seed))
     if "optimize" in steps:
         spec = PortfolioSpec(budget=options.budget, time_limit=options.time_limit,
-                             mip_gap=options.mip_gap)
+                             mip_gap=options.mip_gap, objective=options.objective)
 
         def solve() -> PortfolioOutcome:
             an.portfolio_simulations = portfolio_sims()
             return portfolio(ds, chain, an.portfolio_simulations, spec, options.samples,
                              options.seed, frontier_max=max(2 * options.budget, 1e9),
-                             frontier_points=options.frontier_points)
+                             frontier_points=options.frontier_points,
+                             compare_objectives=True)
 
         an.portfolio = timed("optimize", solve)
     if "consequences" in steps:

@@ -9,19 +9,41 @@ from reeplan.workflows.portfolio import PortfolioOutcome
 __all__ = ["portfolio_section"]
 
 
+UNIT_WORDS = {"tonnes": ("weighted t", "expected weighted US shortfall"),
+              "value": ("$M of output", "expected US downstream output at risk"),
+              "defense": ("F-35-eq deliveries", "expected US defense deliveries at risk")}
+"""Objective → (unit in sentences, what the loss is)."""
+
+
 def _what_it_buys(res: PortfolioOutcome) -> str:
     """One sentence per award, from the award table: what it costs and what it avoids."""
     aw = res.awards
+    unit = UNIT_WORDS[res.spec.objective][0]
     if not len(aw) or "value_t" not in aw:
         return "No award clears the value floor at this budget."
     parts = []
     for _, r in aw.sort_values("value_t", ascending=False).iterrows():
-        per_t = r["usd_per_t"]
-        unit = f"${per_t / 1e6:,.1f}M per t" if per_t == per_t and per_t < float("inf") else \
-            "no measurable tonnes"
+        per = r["usd_per_t"]
+        rate = f"${per / 1e6:,.2f}M per {unit.replace(' deliveries', ' delivery')}" \
+            if per == per and per < float("inf") else f"no measurable {unit}"
         parts.append(f"{r['project']} ({r['option']}, ${r['scored_cost_usd'] / 1e6:,.0f}M) "
-                     f"avoids {r['value_t']:,.1f} weighted t ({unit})")
+                     f"avoids {r['value_t']:,.1f} {unit} ({rate})")
     return "What the money buys: " + "; ".join(parts) + "."
+
+
+def _objectives_sentence(res: PortfolioOutcome) -> str:
+    """How the recommendation changes with the objective (from ``by_objective``)."""
+    table = res.by_objective
+    if table is None or not len(table):
+        return ""
+    parts = []
+    for _, r in table.iterrows():
+        parts.append(f"for {r['optimised_for']}: {r['awards']} "
+                     f"(${r['scored_cost_usd'] / 1e9:,.2f}bn; avoids "
+                     f"{r['reduction_tonnes']:.1%} of weighted tonnes, "
+                     f"{r['reduction_value']:.1%} of output at risk, "
+                     f"{r['reduction_defense']:.1%} of defense deliveries at risk)")
+    return ("Optimised for each objective in turn, the portfolio is " + "; ".join(parts) + ".")
 
 
 def portfolio_section(res: PortfolioOutcome) -> Section:
@@ -35,21 +57,31 @@ def portfolio_section(res: PortfolioOutcome) -> Section:
                "demand paths, 2026–2040), not the dated presets shown above" if threats else
                "the scenarios " + ", ".join(res.scenarios))
     buys = _what_it_buys(res)
+    unit, what = UNIT_WORDS[spec.objective]
+    head_unit = "million USD" if spec.objective == "value" else unit
+    reduction = 1 - pf.expected_loss / max(pf.baseline_loss, 1e-9)
+    weighting = (f"defense tonnes weighted {spec.defense_weight:g}× civilian"
+                 if spec.objective == "tonnes" else
+                 "weights per tonne from the consequence model: "
+                 + ", ".join(f"{g} {c:,.1f}/{d:,.1f}" for g, (c, d) in
+                             (spec.group_weights or {}).items()) + " (civilian/defense)")
     sec = Section(
         "portfolio", "Recommended DPA award portfolio",
         summary=(f"Awards are valued against {against}. Budget ${budget / 1e9:.2f}bn of scored "
                  f"cost; the recommendation spends ${pf.cost / 1e9:.2f}bn "
                  f"(${res.unspent / 1e9:.2f}bn unspent: no other award clears the value floor "
-                 f"of {spec.min_value_per_bn:g} weighted t per $1bn or fits the rest). "
-                 f"{buys} Together the awards cut the expected weighted US shortfall from "
-                 f"{pf.baseline_loss:,.0f} to {pf.expected_loss:,.0f} t "
-                 f"({1 - pf.expected_loss / max(pf.baseline_loss, 1e-9):.1%}; defense tonnes "
-                 f"weighted {spec.defense_weight:g}× civilian); the next $1bn would buy "
-                 f"{res.marginal_value:,.0f} weighted t more. Solver: {pf.solver['method']}, "
+                 f"of {spec.min_value_per_bn:,.4g} {unit} per $1bn or fits the rest). "
+                 f"Objective: {spec.objective} ({what}). "
+                 f"{buys} Together the awards cut the {what} from "
+                 f"{pf.baseline_loss:,.1f} to {pf.expected_loss:,.1f} {unit} "
+                 f"({reduction:.1%}; {weighting}); the next $1bn would buy "
+                 f"{res.marginal_value:,.1f} {unit} more. {_objectives_sentence(res)} "
+                 f"Solver: {pf.solver['method']}, "
                  f"{pf.solver['termination']}, gap {(pf.solver.get('mip_gap') or 0):.2%}."),
         tables={"awards": awards, "shortfall_by_group": res.groups,
                 **({"frontier": res.frontier} if res.frontier is not None else {}),
                 **({"why_in_or_out": res.why} if res.why is not None else {}),
+                **({"by_objective": res.by_objective} if res.by_objective is not None else {}),
                 "options_evaluated": res.options.drop(columns=["ramp"])},
         notes=["Capacity counts only where the chain is complete outside China stage by stage "
                "(hub rule); candidate magnet plants are assumed to make their own alloy "
@@ -57,22 +89,22 @@ def portfolio_section(res: PortfolioOutcome) -> Section:
     sec.headlines += [
         Headline("portfolio_cost", pf.cost, "USD", "Scored cost of the recommended portfolio",
                  "reeplan optimize"),
-        Headline("portfolio_shortfall_reduction",
-                 1 - pf.expected_loss / max(pf.baseline_loss, 1e-9), "share",
-                 "Reduction of expected weighted US shortfall", "reeplan optimize"),
-        Headline("portfolio_marginal_value", res.marginal_value, "weighted t per $bn",
-                 "Weighted shortfall avoided by the next $1bn", "reeplan optimize",
+        Headline("portfolio_shortfall_reduction", reduction, "share",
+                 f"Reduction of the {what}", "reeplan optimize"),
+        Headline("portfolio_marginal_value", res.marginal_value, f"{head_unit} per $bn",
+                 f"{what[0].upper()}{what[1:]} avoided by the next $1bn", "reeplan optimize",
                  primary=False),
-        Headline("portfolio_expected_loss", pf.expected_loss, "weighted t",
-                 "Expected weighted shortfall with the awards", "reeplan optimize",
+        Headline("portfolio_expected_loss", pf.expected_loss, head_unit,
+                 f"{what[0].upper()}{what[1:]} with the awards", "reeplan optimize",
                  primary=False),
-        Headline("portfolio_baseline_loss", pf.baseline_loss, "weighted t",
-                 "Expected weighted shortfall with no awards", "reeplan optimize",
+        Headline("portfolio_baseline_loss", pf.baseline_loss, head_unit,
+                 f"{what[0].upper()}{what[1:]} with no awards", "reeplan optimize",
                  primary=False),
     ]
     if res.frontier is not None:
+        against_src = ", ".join(res.scenarios) or "no scenario"
         sec.figures["frontier"] = with_source(frontier_figure(
-            res.frontier, title="Expected weighted shortfall avoided by award budget, "
-            "2025–2040"), f"reeplan optimize against {', '.join(res.scenarios) or 'no scenario'} "
+            res.frontier, title=f"{what[0].upper()}{what[1:]} avoided by award budget, "
+            "2025–2040", unit=unit), f"reeplan optimize against {against_src} "
             "(every simulated sample); award costs from the finance module")
     return sec
