@@ -67,10 +67,28 @@ def test_overlay_outside_iea_range_fails(tmp_path: Path) -> None:
 
 
 def test_cli_validate_json_and_exit_zero() -> None:
-    result = runner.invoke(_app(), ["validate", "--format", "json"])
+    result = runner.invoke(_app(), ["validate", "--format", "json", "--samples", "60"])
     assert result.exit_code == 0, result.output
-    rows = json.loads(result.stdout)
-    assert all(r["verdict"] == "ok" for r in rows)
+    doc = json.loads(result.stdout)
+    assert all(r["verdict"] == "ok" for r in doc["benchmarks"])
+    # issue 14: the element ranking beside the published orderings, with correlations
+    ranking = {r["element"]: r for r in doc["ranking"]}
+    assert {"Dy", "Tb", "Nd", "Pr", "Sm"} <= set(ranking)
+    for a in ("usgs_2025", "doe_cma_2023", "eu_crm_2023"):
+        assert ranking["Dy"][f"rank_{a}"] is not None
+    assert {c["ordering"] for c in doc["correlations"]} >= {"usgs_2025", "doe_cma_2023",
+                                                           "eu_crm_2023"}
+    assert all(-1 <= c["spearman_rho"] <= 1 for c in doc["correlations"]
+               if c["spearman_rho"] is not None)
+    assert doc["disagreements"], "every large disagreement gets a sentence"
+    assert ranking["Dy"]["rank"] <= 2  # heavy rare earths carry the largest consequence
+
+
+def test_cli_validate_table_shows_the_published_orderings() -> None:
+    result = runner.invoke(_app(), ["validate", "--samples", "40"])
+    assert result.exit_code == 0, result.output
+    assert "USGS 2025" in result.output
+    assert "Spearman rank correlation" in result.output
 
 
 def test_cli_validate_bad_format() -> None:

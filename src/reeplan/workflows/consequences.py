@@ -173,6 +173,7 @@ def disagreements(table: pd.DataFrame, gap: float = 4.0) -> list[str]:
     least ``gap`` places (ranks over the elements both cover)."""
     out = []
     own = table["consequence_usd"].rank(ascending=False, method="average")
+    top = float(table["consequence_usd"].max()) if len(table) else 0.0
     for a, name in ASSESSMENTS.items():
         col = f"rank_{a}"
         if col not in table:
@@ -196,9 +197,14 @@ def disagreements(table: pd.DataFrame, gap: float = 4.0) -> list[str]:
                 out.append(f"{e}: {name} places it {pub[e]:g} of {len(both)}, reeplan "
                            f"{mine[e]:g} (expected ${usd / 1e6:,.0f}M at risk): {why}.")
             else:
-                why = (f"{use}, where a tonne stops high-value output and little can be "
-                       f"substituted within a year, which the {name} does not weigh the "
-                       "same way")
+                if usd < 0.01 * top:
+                    why = (f"{use}; its expected consequence is small, and it places higher "
+                           "only because the elements the published list puts above it have "
+                           "even less US demand in the sectors modelled here")
+                else:
+                    why = (f"{use}, where a tonne stops high-value output and little can be "
+                           f"substituted within a year, which the {name} does not weigh the "
+                           "same way")
                 out.append(f"{e}: reeplan places it {mine[e]:g} of {len(both)}, the {name} "
                            f"{pub[e]:g} (expected ${usd / 1e6:,.0f}M at risk): {why}.")
     return out
