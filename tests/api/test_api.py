@@ -284,3 +284,33 @@ def test_portfolio_frontier_and_slider(client: TestClient) -> None:
     assert "$0" in p0
     assert p0 != p2
     assert client.get("/portfolio").status_code == 200
+
+
+@pytest.mark.timeout(300)
+def test_jobs_share_a_dask_cluster_of_worker_processes(make_client: Callable[..., TestClient]
+                                                       ) -> None:
+    """``reeplan serve --scheduler ADDRESS``: two users' what-ifs run at once on one Dask
+    cluster whose workers are separate processes (reached over TCP, as in the compose set-up)
+    and give the same numbers as the local machine with the same seed."""
+    distributed = pytest.importorskip("distributed")
+    body = {"scenario": "heavy-ree-embargo", "samples": SAMPLES, "seed": 11}
+    local = make_client()
+    job = local.post("/api/simulations", json=body).json()
+    assert wait_job(local, job["id"])["status"] == "succeeded"
+    expected = local.get(f"/api/simulations/{job['id']}").json()["shortfall"]
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster:
+        client = make_client(scheduler=cluster.scheduler_address)
+        ids = [client.post("/api/simulations", json=b).json()["id"]
+               for b in (body, {**body, "scenario": "april-2025-controls"})]
+        assert [wait_job(client, i, timeout=300)["status"] for i in ids] == ["succeeded"] * 2
+        got = client.get(f"/api/simulations/{ids[0]}").json()["shortfall"]
+        with distributed.Client(cluster.scheduler_address) as c:
+            assert len(c.scheduler_info()["workers"]) == 2
+            # the simulations ran on the cluster: its scheduler has seen their tasks
+            seen = c.run_on_scheduler(lambda dask_scheduler: {
+                name: sum(p.all_durations.values())
+                for name, p in dask_scheduler.task_prefixes.items()})
+    assert seen, "no task reached the cluster"
+    assert sum(seen.values()) > 0
+    assert got == expected
