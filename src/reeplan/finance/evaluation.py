@@ -20,6 +20,7 @@ Method (see ``docs/finance.md``):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -63,6 +64,9 @@ class Settings:
     price_model: str = "log_ou_jump"
     curve: TreasuryCurve = TREASURY_2025_07
     horizon: float = HORIZON
+    breakeven: bool = True
+    """Solve for the break-even basket price (a root search: about half the time of an
+    evaluation); the portfolio's appraisal of every option does not need it."""
 
 
 @dataclass
@@ -113,6 +117,26 @@ def _streams(seed: int) -> tuple[np.random.SeedSequence, ...]:
     return tuple(np.random.SeedSequence(seed).spawn(3))
 
 
+@lru_cache(maxsize=8)
+def _price_paths(price_model: str, samples: int, seed: int, horizon: float, measure: str
+                 ) -> tuple[xr.DataArray, xr.DataArray]:
+    """Price paths and their annual averages, computed once per (model, samples, seed,
+    horizon, measure): every package of every project sees the same paths (common random
+    numbers), so the portfolio's appraisal of ~70 options simulates them once. The arrays are
+    read-only: callers must not write to them."""
+    model = default_price_model(price_model)
+    times = time_grid(model.start_time, horizon)
+    s_price = _streams(seed)[0]
+    paths = simulate_prices(model, times, samples, np.random.Generator(np.random.PCG64(s_price)),
+                            measure=measure)  # type: ignore[arg-type]
+    annual = calc_period_average(paths, 1.0)
+    annual = annual.assign_coords(period_end=(annual["period_end"].values - 1).astype(int))
+    annual = annual.rename(period_end="year")
+    for arr in (paths, annual):
+        arr.values.flags.writeable = False
+    return paths, annual
+
+
 def _schedule_shift(project: Project, start: float) -> float:
     return project.decision_year.value - start
 
@@ -139,17 +163,12 @@ def evaluate(project: Project, package: Package | None = None,
         Cost per instrument and in total, effect on the project, bookkeeping.
     """
     st = settings or Settings()
-    s_price, s_risk, s_credit = _streams(st.seed)
+    _, s_risk, s_credit = _streams(st.seed)
     model = default_price_model(st.price_model)
-    times = time_grid(model.start_time, st.horizon)
-    paths = simulate_prices(model, times, st.samples, np.random.Generator(np.random.PCG64(s_price)))
+    paths, annual = _price_paths(st.price_model, st.samples, st.seed, st.horizon, "real")
     needs_fair = package is not None and any(i.kind == "price_floor" for i in package.instruments)
-    paths_fair = (simulate_prices(model, times, st.samples,
-                                  np.random.Generator(np.random.PCG64(s_price)), measure="fair")
+    paths_fair = (_price_paths(st.price_model, st.samples, st.seed, st.horizon, "fair")[0]
                   if needs_fair else None)
-    annual = calc_period_average(paths, 1.0)
-    annual = annual.assign_coords(period_end=(annual["period_end"].values - 1).astype(int))
-    annual = annual.rename(period_end="year")
     profile = risk_profile(project, risk)
     draws = draw_risk(profile, st.samples, np.random.Generator(np.random.PCG64(s_risk)))
     credit_u = np.random.Generator(np.random.PCG64(s_credit)).random(st.samples)
@@ -166,7 +185,8 @@ def evaluate(project: Project, package: Package | None = None,
     start_without = project.decision_year.value + fid
     if package is None:
         ctx = context(start_without)
-        effect = _effect(project, ctx, [], ctx.base, start_without, start_without, ctx.base)
+        effect = _effect(project, ctx, [], ctx.base, start_without, start_without, ctx.base,
+                         st.breakeven)
         return Evaluation(project.id, None, st, model, pd.DataFrame(), {}, effect,
                           _expected_cashflows(ctx.base, ctx.base), None,
                           _sources(project, None, model, st.curve, profile))
@@ -184,7 +204,8 @@ def evaluate(project: Project, package: Package | None = None,
     without_own = calc_project_cashflows(project, annual, draws,
                                          start_shift=_schedule_shift(project, start_without))
     with_cf = _with_package(project, ctx, values)
-    effect = _effect(project, ctx, values, with_cf, start_with, start_without, without_own)
+    effect = _effect(project, ctx, values, with_cf, start_with, start_without, without_own,
+                     st.breakeven)
     effect["coverage"] = coverage
     table, totals = _cost_tables(values, ctx)
     return Evaluation(project.id, package.id, st, model, table, totals, effect,
@@ -236,8 +257,8 @@ def _npv_samples(project: Project, cf: xr.Dataset, valuation: float) -> np.ndarr
 
 
 def _effect(project: Project, ctx: Context, values: list[InstrumentValue], with_cf: xr.Dataset,
-            start_with: float, start_without: float, without_own: xr.Dataset
-            ) -> dict[str, float]:
+            start_with: float, start_without: float, without_own: xr.Dataset,
+            breakeven: bool = True) -> dict[str, float]:
     npv_w = _npv_samples(project, with_cf, ctx.valuation)
     npv_wo = _npv_samples(project, ctx.base, ctx.valuation)
     npv_own = _npv_samples(project, without_own, ctx.valuation)
@@ -271,8 +292,10 @@ def _effect(project: Project, ctx: Context, values: list[InstrumentValue], with_
         "irr_with": float(calc_irr(mean_w[first:])),
         "payback_years_without": float(calc_payback(mean_wo[first:])),
         "payback_years_with": float(calc_payback(mean_w[first:])),
-        "breakeven_basket_usd_per_kg_without": _breakeven(project, ctx, []),
-        "breakeven_basket_usd_per_kg_with": _breakeven(project, ctx, values),
+        "breakeven_basket_usd_per_kg_without": _breakeven(project, ctx, []) if breakeven
+        else float("nan"),
+        "breakeven_basket_usd_per_kg_with": _breakeven(project, ctx, values) if breakeven
+        else float("nan"),
         "p_technical": p_tech,
         "npv_with_sponsor_musd": float((npv_w + sponsor).mean()),
         "p_production_without": p_prod(npv_wo), "p_production_with": p_prod(npv_w + sponsor),

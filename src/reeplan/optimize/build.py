@@ -94,7 +94,7 @@ def evaluate_options(fin: FinanceInputs, samples: int, seed: int,
             projects[c.project.id] = c.project
             kinds[c.project.id] = c.kind
             capacity[c.project.id] = c.capacity
-    st = Settings(samples=samples, seed=seed)
+    st = Settings(samples=samples, seed=seed, breakeven=False)  # not needed to rank options
     rows = []
     presets: dict[str, list[Any]] = {}
     for pid in list_package_presets():
