@@ -88,21 +88,22 @@ def tts_table(res: SimulationResult) -> pd.DataFrame:
 def price_table(res: SimulationResult, every: int = 1) -> pd.DataFrame:
     """Price multiples (P5/P50/P95) per element, market and quarter; USD/kg where a base exists."""
     d = res.data
-    rows = []
+    quarters = np.asarray(d.quarter.values).astype(str)[::every]
+    elements = np.asarray(d.element.values).astype(str)
+    frames = []
     for market, var, key in (("ex_china", "price_ex", "ex_china"),
                              ("china_domestic", "price_cn", "china_domestic")):
-        arr = d[var].values.astype(float)  # [S, T, E]
-        pct = calc_percentiles(arr)  # [3, T, E]
-        for ei, el in enumerate(d.element.values):
-            base = res.base_price.get(key, {}).get(str(el), np.nan)
-            for ti in range(0, arr.shape[1], every):
-                row = {"scenario": res.scenario, "element": str(el), "market": market,
-                       "quarter": str(d.quarter.values[ti]), "base_usd_kg": base}
-                for name, q in zip(_P, pct[:, ti, ei], strict=True):
-                    row[f"multiple_{name}"] = float(q)
-                row["usd_kg_p50"] = float(pct[1, ti, ei] * base) if base == base else np.nan
-                rows.append(row)
-    return pd.DataFrame(rows)
+        pct = calc_percentiles(d[var].values.astype(float))[:, ::every]  # [3, T, E]
+        base = np.array([res.base_price.get(key, {}).get(e, np.nan) for e in elements], float)
+        n_t, n_e = pct.shape[1], pct.shape[2]
+        frame = pd.DataFrame({
+            "scenario": res.scenario, "element": np.repeat(elements, n_t), "market": market,
+            "quarter": np.tile(quarters, n_e), "base_usd_kg": np.repeat(base, n_t)})
+        for i, name in enumerate(_P):
+            frame[f"multiple_{name}"] = pct[i].T.reshape(-1)
+        frame["usd_kg_p50"] = pct[1].T.reshape(-1) * frame["base_usd_kg"].to_numpy()
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True)
 
 
 def fan_table(res: SimulationResult, uses: Iterable[tuple[str, str]] | None = None,
@@ -110,21 +111,24 @@ def fan_table(res: SimulationResult, uses: Iterable[tuple[str, str]] | None = No
     """Quarterly unmet demand percentiles (the fan chart's data) for some uses (default all)."""
     d = res.data
     var = "shortfall" if stockpile else "shortfall_no_nds"
-    arr = d[var].values.astype(float)
-    pct = calc_percentiles(arr)  # [3, T, U]
+    pct = calc_percentiles(d[var].values.astype(float))  # [3, T, U]
+    demand = d["demand"].values.mean(0)  # [T, U]
+    els = np.asarray(d.use_element.values).astype(str)
+    secs = np.asarray(d.use_sector.values).astype(str)
     wanted = set(uses) if uses is not None else None
-    rows = []
-    for ui, (el, sec) in enumerate(zip(d.use_element.values, d.use_sector.values, strict=True)):
-        if wanted is not None and (str(el), str(sec)) not in wanted:
-            continue
-        for ti, q in enumerate(d.quarter.values):
-            row = {"scenario": res.scenario, "element": str(el), "sector": str(sec),
-                   "stockpile": "with" if stockpile else "without", "quarter": str(q),
-                   "demand_t": float(d["demand"].values[:, ti, ui].mean())}
-            for name, v in zip(_P, pct[:, ti, ui], strict=True):
-                row[f"unmet_t_{name}"] = float(v)
-            rows.append(row)
-    return pd.DataFrame(rows)
+    keep = np.array([wanted is None or (e, c) in wanted for e, c in zip(els, secs, strict=True)],
+                    bool)
+    quarters = np.asarray(d.quarter.values).astype(str)
+    n_t, n_u = len(quarters), int(keep.sum())
+    frame = pd.DataFrame({
+        "scenario": res.scenario, "element": np.repeat(els[keep], n_t),
+        "sector": np.repeat(secs[keep], n_t),
+        "stockpile": "with" if stockpile else "without",
+        "quarter": np.tile(quarters, n_u),
+        "demand_t": demand[:, keep].T.reshape(-1).astype(float)})
+    for i, name in enumerate(_P):
+        frame[f"unmet_t_{name}"] = pct[i][:, keep].T.reshape(-1).astype(float)
+    return frame
 
 
 def baseline_coverage(net: Network) -> pd.DataFrame:
