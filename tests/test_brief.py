@@ -168,5 +168,6 @@ def test_brief_shows_the_portfolio_under_each_objective(brief: dict) -> None:
     assert set(rows) == {"tonnes", "value", "defense"}
     for r in rows.values():
         assert 0.0 <= r["reduction_value"] <= 1.0 + 1e-9
-    assert rows["tonnes"]["awards"] in section["summary"]
+    assert rows["tonnes"]["awards"] in " ".join(section["notes"])
     assert "Optimised for each objective in turn" in brief["html"]
+    assert "fig-by_objective" in brief["html"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from reeplan.brief.model import Headline, Section
-from reeplan.brief.plots import frontier_figure, with_source
+from reeplan.brief.plots import bar_figure, frontier_figure, with_source
 from reeplan.workflows.portfolio import PortfolioOutcome
 
 __all__ = ["portfolio_section"]
@@ -75,7 +75,7 @@ def portfolio_section(res: PortfolioOutcome) -> Section:
                  f"{buys} Together the awards cut the {what} from "
                  f"{pf.baseline_loss:,.1f} to {pf.expected_loss:,.1f} {unit} "
                  f"({reduction:.1%}; {weighting}); the next $1bn would buy "
-                 f"{res.marginal_value:,.1f} {unit} more. {_objectives_sentence(res)} "
+                 f"{res.marginal_value:,.1f} {unit} more. "
                  f"Solver: {pf.solver['method']}, "
                  f"{pf.solver['termination']}, gap {(pf.solver.get('mip_gap') or 0):.2%}."),
         tables={"awards": awards, "shortfall_by_group": res.groups,
@@ -83,7 +83,8 @@ def portfolio_section(res: PortfolioOutcome) -> Section:
                 **({"why_in_or_out": res.why} if res.why is not None else {}),
                 **({"by_objective": res.by_objective} if res.by_objective is not None else {}),
                 "options_evaluated": res.options.drop(columns=["ramp"])},
-        notes=["Capacity counts only where the chain is complete outside China stage by stage "
+        notes=[*([_objectives_sentence(res)] if res.by_objective is not None else []),
+               "Capacity counts only where the chain is complete outside China stage by stage "
                "(hub rule); candidate magnet plants are assumed to make their own alloy "
                "(asm_integrated_alloy). Costs are the finance module's expected scored cost."])
     sec.headlines += [
@@ -101,10 +102,22 @@ def portfolio_section(res: PortfolioOutcome) -> Section:
                  f"{what[0].upper()}{what[1:]} with no awards", "reeplan optimize",
                  primary=False),
     ]
+    against_src = ", ".join(res.scenarios) or "no scenario"
     if res.frontier is not None:
-        against_src = ", ".join(res.scenarios) or "no scenario"
         sec.figures["frontier"] = with_source(frontier_figure(
             res.frontier, title=f"{what[0].upper()}{what[1:]} avoided by award budget, "
             "2025–2040", unit=unit), f"reeplan optimize against {against_src} "
             "(every simulated sample); award costs from the finance module")
+    if res.by_objective is not None and len(res.by_objective):
+        table = res.by_objective.assign(
+            portfolio=lambda f: "optimised for " + f["optimised_for"] + " ($"
+            + (f["scored_cost_usd"] / 1e9).round(2).astype(str) + "bn)")
+        sec.figures["by_objective"] = with_source(bar_figure(
+            table, "portfolio", {"reduction_tonnes": "weighted tonnes of shortfall",
+                                 "reduction_value": "output at risk (USD)",
+                                 "reduction_defense": "defense deliveries at risk"},
+            "Share of each expected loss avoided, by the objective the portfolio was chosen "
+            "for, 2026–2040", "share of the no-award loss avoided", percent=True),
+            f"reeplan optimize --objective tonnes|value|defense against {against_src}; "
+            "weights per tonne from the consequence model (sector_intensities, substitution)")
     return sec
