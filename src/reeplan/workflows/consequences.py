@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import spearmanr
 
+from reeplan.chain import SupplyChain
 from reeplan.indicators.chain_criticality import chain_criticality
 from reeplan.indicators.consequences import (
     ConsequenceInputs,
@@ -29,7 +30,7 @@ from reeplan.indicators.exposure import exposure_table
 from reeplan.indicators.sensitivity import calc_sensitivity, parameter_bounds
 from reeplan.io.dataset import Dataset
 from reeplan.sim.runner import SimulationResult
-from reeplan.workflows.simulate import THREATS, simulate, simulation_chain
+from reeplan.workflows.simulate import HORIZON, THREATS, simulate, simulation_chain
 
 __all__ = [
     "ASSESSMENTS",
@@ -93,8 +94,10 @@ def consequences(ds: Dataset, sim: SimulationResult, seed: int | None = None,
                         _stats(out["by_sector"], "sector"), plat, total, dict(out))
 
 
-def _indicators(ds: Dataset, elements: Sequence[str]) -> pd.DataFrame:
-    chain = simulation_chain(ds)
+def _indicators(ds: Dataset, elements: Sequence[str], chain: SupplyChain | None = None
+                ) -> pd.DataFrame:
+    if chain is None or tuple(chain.options.years) != tuple(HORIZON):
+        chain = simulation_chain(ds)  # the simulations' chain: the same routing as theirs
     ex = exposure_table(chain, YEAR, elements=list(elements))
     ex = ex[ex["stage"] == STAGE].set_index("element")
     out = pd.DataFrame(index=pd.Index(list(elements), name="element"))
@@ -112,7 +115,7 @@ def _indicators(ds: Dataset, elements: Sequence[str]) -> pd.DataFrame:
 
 
 def element_ranking(ds: Dataset, sims: Sequence[SimulationResult],
-                    indicators: bool = True) -> pd.DataFrame:
+                    indicators: bool = True, chain: SupplyChain | None = None) -> pd.DataFrame:
     """Expected consequence per element (mean over samples and the given simulations, with a
     5–95 % interval), its rank, the other indicators and the published ranks.
 
@@ -138,7 +141,7 @@ def element_ranking(ds: Dataset, sims: Sequence[SimulationResult],
     out["main_sector"] = dem.groupby(level="element").idxmax().map(
         lambda k: k[1]).reindex(out.index)
     if indicators:
-        out = out.join(_indicators(ds, list(out.index)))
+        out = out.join(_indicators(ds, list(out.index), chain))
     pub = ds["published_rankings"]
     for a in ASSESSMENTS:
         ranks = pub[pub["assessment"] == a].set_index("element")["rank"]
@@ -220,10 +223,15 @@ ranges; they stand beside the ``parameters.csv`` rows in the sensitivity analysi
 
 
 def headline_model(ds: Dataset, scenario: str = THREATS, samples: int = 50, seed: int = 0,
-                   params: Sequence[str] | None = None):  # type: ignore[no-untyped-def]
+                   params: Sequence[str] | None = None,
+                   base_sim: SimulationResult | None = None):  # type: ignore[no-untyped-def]
     """The headline consequence (expected net output at risk, USD) as a function of parameter
     values: ``parameters.csv`` ids (each value replaces the row's value and the scenario is
     re-simulated) and the :data:`CONSEQUENCE_FACTORS`.
+
+    ``base_sim``: a simulation of ``scenario`` on ``ds`` as it is (for example the run's own);
+    its first ``samples`` samples stand for the base parameter values instead of a new
+    simulation (with ``params=[]`` nothing is re-simulated).
 
     Returns ``(model, bounds)`` for :func:`reeplan.indicators.sensitivity.calc_sensitivity`.
     """
@@ -235,6 +243,10 @@ def headline_model(ds: Dataset, scenario: str = THREATS, samples: int = 50, seed
     inp = consequence_inputs(ds).at("value")
     cache: dict[tuple[float, ...], SimulationResult] = {}
     keys = [k for k in bounds if k in base.index]
+    if base_sim is not None:
+        n = min(samples, base_sim.data.sizes["sample"])
+        cache[tuple(round(float(base.loc[k, "value"]), 12) for k in keys)] = replace(
+            base_sim, data=base_sim.data.isel(sample=slice(0, n)))
 
     def model(x: Mapping[str, float]) -> float:
         key = tuple(round(float(x.get(k, base.loc[k, "value"])), 12) for k in keys)
@@ -262,8 +274,9 @@ def headline_model(ds: Dataset, scenario: str = THREATS, samples: int = 50, seed
 
 def sensitivity(ds: Dataset, scenario: str = THREATS, samples: int = 50, seed: int = 0,
                 method: str = "morris", n: int = 4,
-                params: Sequence[str] | None = None, tornado: int | None = 10) -> pd.DataFrame:
+                params: Sequence[str] | None = None, tornado: int | None = 10,
+                base_sim: SimulationResult | None = None) -> pd.DataFrame:
     """Global sensitivity of the headline consequence (see :func:`headline_model`); tornado
     bars for the ``tornado`` most influential parameters."""
-    model, bounds = headline_model(ds, scenario, samples, seed, params)
+    model, bounds = headline_model(ds, scenario, samples, seed, params, base_sim)
     return calc_sensitivity(model, bounds, method=method, n=n, seed=seed, tornado=tornado)

@@ -36,7 +36,13 @@ from reeplan.workflows.consequences import (
 )
 from reeplan.workflows.exposure import EXPOSURE_YEARS, ExposureResult, exposure
 from reeplan.workflows.portfolio import PortfolioOutcome, portfolio
-from reeplan.workflows.simulate import THREATS, build_sim_network, load_scenarios, simulate
+from reeplan.workflows.simulate import (
+    THREATS,
+    build_sim_network,
+    load_scenarios,
+    simulate,
+    simulation_chain,
+)
 
 __all__ = ["STEPS", "Analysis", "RunOptions", "run_analysis", "shown_path"]
 
@@ -158,12 +164,19 @@ def run_analysis(ds: Dataset, options: RunOptions, progress: Progress | None = N
     expo = timed("exposure", lambda: exposure(ds, options.year, "all",
                                               chokepoints=options.chokepoints, chain=chain))
     an = Analysis(options, ds, chain, summary, expo, checked)
+    horizon_chain: list[SupplyChain] = []
+
+    def sim_chain() -> SupplyChain:
+        """The chain over the simulation horizon, built once for the network and the ranking."""
+        if not horizon_chain:
+            horizon_chain.append(simulation_chain(ds))
+        return horizon_chain[0]
     if "simulate" in steps or ("optimize" in steps and options.scenarios):
         an.scenario_assumptions = {sc.name: list(getattr(sc, "assumptions", []))
                                    for sc in scenarios}
 
         def run_sims() -> list[SimulationResult]:
-            an.network = build_sim_network(ds)
+            an.network = build_sim_network(ds, sim_chain())
             return simulate(ds, scenarios, options.samples, options.seed, network=an.network,
                             scheduler=scheduler, workers=options.workers)
 
@@ -175,7 +188,7 @@ def run_analysis(ds: Dataset, options: RunOptions, progress: Progress | None = N
         if options.scenarios:
             return an.simulations
         if an.network is None:
-            an.network = build_sim_network(ds)
+            an.network = build_sim_network(ds, sim_chain())
         return simulate(ds, [THREATS], options.samples, options.seed, network=an.network,
                         scheduler=scheduler, workers=options.workers)
 
@@ -199,9 +212,10 @@ def run_analysis(ds: Dataset, options: RunOptions, progress: Progress | None = N
         def weigh() -> ConsequenceReport:
             sims = an.portfolio_simulations or portfolio_sims()
             sens = sensitivity(ds, sims[0].scenario if options.scenarios else THREATS,
-                               samples=min(options.samples, 100), seed=options.seed, params=[])
-            return ConsequenceReport(consequences(ds, sims[0]), element_ranking(ds, sims),
-                                     sens)
+                               samples=min(options.samples, 100), seed=options.seed, params=[],
+                               base_sim=sims[0])
+            return ConsequenceReport(consequences(ds, sims[0]),
+                                     element_ranking(ds, sims, chain=sim_chain()), sens)
 
         an.consequences = timed("consequences", weigh)
     if progress:
