@@ -241,3 +241,38 @@ def test_mining_hhi_of_incomplete_years_is_a_lower_bound(bundled: Dataset) -> No
     assert mining.loc[2021, "hhi_bound"] == "lower bound"
     assert mining.loc[2022, "hhi_bound"] == "exact"
     assert mining.loc[2020, "adversary_share"] == pytest.approx(140000 / 240000)
+
+
+def test_f35_us_buys_beside_the_all_customer_rate(bundled: Dataset) -> None:
+    # row 12: 156 jets/yr is Lockheed's rate for every customer; US demand needs US buys
+    f35 = bundled["defense_platforms"].loc["f35"]
+    assert f35["units_per_year"] == 156
+    assert f35["us_units_per_year"] == 68  # FY2025 request: 42 F-35A + 13 F-35B + 13 F-35C
+    src = bundled["sources"].loc[f35["us_units_source_id"]]
+    assert src["grade"] == f35["us_units_grade"]
+    assert "42 aircraft" in src["note"]
+    assert "13 carrier-capable C-models" in src["note"]
+
+
+def test_920_lb_stated_as_the_source_words_it(bundled: Dataset) -> None:
+    # row 12: CRS R41744 p. 9 gives 'rare earth materials' per aircraft, not RE content
+    note = bundled["defense_platforms"].loc["f35", "note"]
+    assert "would require approximately 920 pounds of these materials" in note
+    assert "'rare earth materials'" in note
+    assert "does not say whether" in note
+    crs = bundled["sources"].loc["gov_crs_r41744_2013", "note"]
+    assert "each F-35 Lightning II aircraft would require approximately 920 pounds of these " \
+           "materials" in crs
+    assert "H.Rept. 112-329" in crs
+
+
+def test_defense_ndfeb_floor_from_us_buys(bundled: Dataset) -> None:
+    # row 12: the floor of asm_defense_ndfeb came from the all-customer F-35 rate (~78 t RE)
+    plat = bundled["defense_platforms"]
+    plat = plat[plat["us_units_per_year"].notna()]
+    floor_t = float((plat["re_mass_kg"] * plat["us_units_per_year"]).sum()) / 1000
+    assert floor_t == pytest.approx(41.44, abs=0.01)
+    note = bundled["sources"].loc["asm_defense_ndfeb", "note"]
+    assert f"{floor_t:.1f} t RE material/yr = ~{floor_t / 0.30:.0f} t magnet" in note
+    # no source for another figure: the 1,000 t/yr assumption and the demand rows stay
+    assert bundled["us_demand"].loc["us_defense_nd_2025", "quantity"] == 222.9
