@@ -276,3 +276,12 @@ def test_defense_ndfeb_floor_from_us_buys(bundled: Dataset) -> None:
     assert f"{floor_t:.1f} t RE material/yr = ~{floor_t / 0.30:.0f} t magnet" in note
     # no source for another figure: the 1,000 t/yr assumption and the demand rows stay
     assert bundled["us_demand"].loc["us_defense_nd_2025", "quantity"] == 222.9
+
+
+def test_us_samarium_metal_award_listed(bundled: Dataset) -> None:
+    # row 12 follow-up: a sourced US Sm metal award (DLA); the LCM samarium contracts were not found
+    aw = bundled["awards"].loc["realloys_dla_smgd_2026"]
+    assert aw["amount_musd"] == 1.7
+    assert "Defense Logistics Agency" in aw["agency"]
+    assert aw["instrument"] == "contract"
+    assert bundled["sources"].loc[aw["source_id"], "grade"] == "C"
