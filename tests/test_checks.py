@@ -50,6 +50,35 @@ def test_references_unknown_country_feed_and_composition(tiny_dir: Path) -> None
     }
 
 
+_PLATFORMS = ("id,platform,re_mass_kg,source_id,grade,units_per_year,us_units_per_year,"
+              "us_units_source_id,us_units_grade,note\n")
+
+
+def test_references_unknown_us_units_source(tiny_dir: Path) -> None:
+    # issue 12 row 12: the US services' buys carry their own source id, resolved like source_id
+    row = "f35,F-35,417,src_a,A,,68,src_zz,C,\n"
+    (tiny_dir / "defense_platforms.csv").write_text(_PLATFORMS + row)
+    problems = check_references(_load(tiny_dir))
+    assert [(p.file, p.row, p.field) for p in problems] == [
+        ("defense_platforms.csv", 1, "us_units_source_id")]
+
+
+def test_us_units_resting_on_an_assumption_need_grade_d(tiny_dir: Path) -> None:
+    row = "f35,F-35,417,src_a,A,,68,asm_x,C,\n"
+    (tiny_dir / "defense_platforms.csv").write_text(_PLATFORMS + row)
+    problems = check_assumption_grades(_load(tiny_dir))
+    assert [(p.file, p.row, p.field) for p in problems] == [
+        ("defense_platforms.csv", 1, "us_units_grade")]
+
+
+def test_us_units_need_their_source_and_grade(tiny_dir: Path) -> None:
+    (tiny_dir / "defense_platforms.csv").write_text(_PLATFORMS + "f35,F-35,417,src_a,A,,68,,,\n")
+    with pytest.raises(DataError) as exc:
+        _load(tiny_dir)
+    assert [(p.file, p.row) for p in exc.value.problems] == [("defense_platforms.csv", 1)]
+    assert "go together" in exc.value.problems[0].message
+
+
 def test_references_unknown_element_group(tiny_dir: Path) -> None:
     replace_in(tiny_dir / "stage_shares.csv", "0.1,production,all", "0.1,production,Xx")
     found = [(p.row, p.field) for p in check_references(_load(tiny_dir))]

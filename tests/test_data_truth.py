@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from reeplan.chain.capacity import facility_capacity_path
+from reeplan.chain.capacity import complete_mine_years, facility_capacity_path
 from reeplan.chain.model import build_chain
 from reeplan.chain.params import read_chain_params
+from reeplan.indicators.production import mine_production_table, stage_concentration
 from reeplan.io.dataset import Dataset
 
 
@@ -194,3 +195,93 @@ def test_oct2025_preset_dates() -> None:
     ctl = {c["id"]: c for c in spec["export_controls"]}
     assert str(ctl["oct2025_no57_elements"]["start"]) == "2025-11-08"
     assert str(ctl["oct2025_no61_fdpr"]["foreign_product_rule"]["start"]) == "2025-12-01"
+
+
+def test_mine_production_2020_and_2021(bundled: Dataset) -> None:
+    # row 15: the table had no rows before 2022
+    mp = bundled["mine_production"].set_index(["country", "year"])["value"]
+    assert mp.loc[("WLD", 2020)] == 240000
+    assert mp.loc[("CHN", 2020)] == 140000
+    assert mp.loc[("WLD", 2021)] == 280000
+    assert mp.loc[("CHN", 2021)] == 168000
+    assert mp.loc[("USA", 2021)] == 43000
+    table = mine_production_table(bundled, 2021).set_index("country")
+    assert table.loc["CHN", "share"] == pytest.approx(0.6)
+
+
+def test_mine_production_countries_add_up_to_the_world_total(bundled: Dataset) -> None:
+    # complete years: listed countries + ROW = the rounded world total within 2 %; an incomplete
+    # year lists fewer countries (never guessed ones) and its WLD note says what it covers
+    mp = bundled["mine_production"]
+    assert complete_mine_years(mp) == [2022, 2023, 2024, 2025]
+    for year, grp in mp.groupby("year"):
+        wld = grp[grp["country"] == "WLD"].iloc[0]
+        listed = float(grp.loc[grp["country"] != "WLD", "value"].sum())
+        if year in (2020, 2021):
+            assert listed < wld["value"]
+            assert "INCOMPLETE YEAR" in wld["note"]
+            assert f"{listed:,.0f} t = {100 * listed / wld['value']:.1f} %" in wld["note"]
+        else:
+            assert listed / wld["value"] == pytest.approx(1.0, abs=0.02), year
+
+
+def test_incomplete_mine_years_give_no_country_zero_output(chain) -> None:
+    # 2020/2021 leave Australia and Burma out: the chain must not read that as no production
+    out = chain.data["output"].sel(stage="mining").sum("element")
+    for country in ("AUS", "MMR"):
+        for year in (2020, 2021):
+            assert float(out.sel(country=country, year=year)) == pytest.approx(
+                float(out.sel(country=country, year=2022)))
+
+
+def test_mining_hhi_of_incomplete_years_is_a_lower_bound(bundled: Dataset) -> None:
+    conc = stage_concentration(bundled)
+    mining = conc[conc["stage"] == "mining"].set_index("year")
+    assert mining.loc[2020, "hhi_bound"] == "lower bound"
+    assert mining.loc[2021, "hhi_bound"] == "lower bound"
+    assert mining.loc[2022, "hhi_bound"] == "exact"
+    assert mining.loc[2020, "adversary_share"] == pytest.approx(140000 / 240000)
+
+
+def test_f35_us_buys_beside_the_all_customer_rate(bundled: Dataset) -> None:
+    # row 12: 156 jets/yr is Lockheed's rate for every customer; US demand needs US buys
+    f35 = bundled["defense_platforms"].loc["f35"]
+    assert f35["units_per_year"] == 156
+    assert f35["us_units_per_year"] == 68  # FY2025 request: 42 F-35A + 13 F-35B + 13 F-35C
+    src = bundled["sources"].loc[f35["us_units_source_id"]]
+    assert src["grade"] == f35["us_units_grade"]
+    assert "42 aircraft" in src["note"]
+    assert "13 carrier-capable C-models" in src["note"]
+
+
+def test_920_lb_stated_as_the_source_words_it(bundled: Dataset) -> None:
+    # row 12: CRS R41744 p. 9 gives 'rare earth materials' per aircraft, not RE content
+    note = bundled["defense_platforms"].loc["f35", "note"]
+    assert "would require approximately 920 pounds of these materials" in note
+    assert "'rare earth materials'" in note
+    assert "does not say whether" in note
+    crs = bundled["sources"].loc["gov_crs_r41744_2013", "note"]
+    assert "each F-35 Lightning II aircraft would require approximately 920 pounds of these " \
+           "materials" in crs
+    assert "H.Rept. 112-329" in crs
+
+
+def test_defense_ndfeb_floor_from_us_buys(bundled: Dataset) -> None:
+    # row 12: the floor of asm_defense_ndfeb came from the all-customer F-35 rate (~78 t RE)
+    plat = bundled["defense_platforms"]
+    plat = plat[plat["us_units_per_year"].notna()]
+    floor_t = float((plat["re_mass_kg"] * plat["us_units_per_year"]).sum()) / 1000
+    assert floor_t == pytest.approx(41.44, abs=0.01)
+    note = bundled["sources"].loc["asm_defense_ndfeb", "note"]
+    assert f"{floor_t:.1f} t RE material/yr = ~{floor_t / 0.30:.0f} t magnet" in note
+    # no source for another figure: the 1,000 t/yr assumption and the demand rows stay
+    assert bundled["us_demand"].loc["us_defense_nd_2025", "quantity"] == 222.9
+
+
+def test_us_samarium_metal_award_listed(bundled: Dataset) -> None:
+    # row 12 follow-up: a sourced US Sm metal award (DLA); the LCM samarium contracts were not found
+    aw = bundled["awards"].loc["realloys_dla_smgd_2026"]
+    assert aw["amount_musd"] == 1.7
+    assert "Defense Logistics Agency" in aw["agency"]
+    assert aw["instrument"] == "contract"
+    assert bundled["sources"].loc[aw["source_id"], "grade"] == "C"

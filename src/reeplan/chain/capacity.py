@@ -19,14 +19,17 @@ from reeplan.errors import DataError, Problem
 from reeplan.io.dataset import Dataset
 
 __all__ = [
+    "COMPLETE_MINE_COVERAGE",
     "PROCESS_STAGES",
     "STAGES",
     "calc_availability",
+    "complete_mine_years",
     "composition_matrix",
     "define_capacity",
     "define_mine_output",
     "facility_capacity_path",
     "facility_element_factors",
+    "mine_coverage",
 ]
 
 STAGES = ("mining", "separation", "metal", "magnet")
@@ -34,6 +37,34 @@ STAGES = ("mining", "separation", "metal", "magnet")
 
 PROCESS_STAGES = ("separation", "metal", "magnet")
 """Stages that take the previous stage's product as input."""
+
+COMPLETE_MINE_COVERAGE = 0.95
+"""A year's country rows of ``mine_production`` are complete when they (with 'other countries',
+ROW) add up to at least this share of the published world total. USGS world totals are rounded
+(the complete years 2022-2025 cover 99-101 %); a year with countries left out because their
+figures were not found (2020, 2021) falls below it."""
+
+
+def mine_coverage(mp: pd.DataFrame) -> pd.Series:
+    """Share of the published world total (WLD) covered by the country rows and ROW, by year.
+
+    Years without a positive world total are left out (their coverage cannot be judged).
+    """
+    world = mp[mp["country"] == "WLD"].groupby("year")["value"].sum()
+    world = world[world > 0]
+    listed = mp[mp["country"] != "WLD"].groupby("year")["value"].sum()
+    return (listed.reindex(world.index).fillna(0.0) / world).rename("coverage")
+
+
+def complete_mine_years(mp: pd.DataFrame) -> list[int]:
+    """Years of ``mine_production`` whose country rows are complete.
+
+    A year is complete unless it has a world total that its country rows and ROW cover by less
+    than :data:`COMPLETE_MINE_COVERAGE`; a year without a world total counts as complete.
+    """
+    cover = mine_coverage(mp)
+    partial = {int(y) for y, c in cover.items() if c < COMPLETE_MINE_COVERAGE}
+    return sorted({int(y) for y in mp["year"]} - partial)
 
 
 def composition_matrix(ds: Dataset, elements: list[str]) -> xr.DataArray:
@@ -224,8 +255,11 @@ def define_mine_output(ds: Dataset, capacity: xr.DataArray, per_fac: xr.DataArra
 
     Reported years follow USGS mine production by country, split by element with the
     capacity-weighted composition of the country's mining facilities (or the fallback
-    composition when the country has none). Later years add to the last reported output the
-    expected output of mining projects not yet operating then:
+    composition when the country has none). Only complete years count as reported
+    (:func:`complete_mine_years`): a year whose table leaves countries out would otherwise give
+    those countries no output; earlier years are carried back from the first complete year.
+    Later years add to the last reported output the expected output of mining projects not yet
+    operating then:
 
     .. math:: M_{ec,y} = M^{USGS}_{c,y_0} \, \bar m_{ce} + \sum_{f \in new(c)} K_{fe,y}
     """
@@ -233,7 +267,9 @@ def define_mine_output(ds: Dataset, capacity: xr.DataArray, per_fac: xr.DataArra
     countries = list(capacity.country.values)
     years = capacity.year.values
     mp = ds["mine_production"]
-    mp = mp[mp["country"].isin(countries) & ~mp["country"].isin(["WLD", "ROW"])]
+    complete = complete_mine_years(mp) or sorted({int(y) for y in mp["year"]})
+    mp = mp[mp["country"].isin(countries) & ~mp["country"].isin(["WLD", "ROW"])
+            & mp["year"].astype(int).isin(complete)]
     usgs = mp.pivot_table(index="country", columns="year", values="value", aggfunc="first")
     usgs = usgs.reindex(index=countries)
     mining_cap = capacity.sel(stage="mining")
@@ -252,7 +288,8 @@ def define_mine_output(ds: Dataset, capacity: xr.DataArray, per_fac: xr.DataArra
                      | (mining_fac["start_year"].astype(float) > last)]
     for y in years:
         y = int(y)
-        ref = y if y in reported_years else (last if y > last else reported_years[0])
+        # a reported year, else the last reported year before it, else the first one
+        ref = max((r for r in reported_years if r <= y), default=reported_years[0])
         total = xr.DataArray(usgs[ref].fillna(0.0).to_numpy(float), dims="country",
                              coords={"country": countries})
         out.loc[{"year": y}] = (total * mix.sel(year=y)).transpose("element", "country").values

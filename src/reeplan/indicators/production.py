@@ -9,6 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import xarray as xr
 
+from reeplan.chain.capacity import COMPLETE_MINE_COVERAGE, mine_coverage
 from reeplan.errors import ReeError
 from reeplan.indicators.flows import calc_hhi, calc_net_import_reliance, calc_shares
 from reeplan.io.dataset import Dataset
@@ -94,18 +95,24 @@ def stage_concentration(ds: Dataset, adversary: str = "CHN") -> pd.DataFrame:
 
     Mining uses USGS mine production (rounded world total as denominator); the other stages use
     the preferred series of ``stage_shares`` (element group ``all``). Where the listed shares do not
-    cover the market, the HHI is a lower bound and ``hhi_bound`` says so.
+    cover the market, the HHI is a lower bound and ``hhi_bound`` says so: for mining, a year whose
+    country rows (with 'other countries') cover less than
+    :data:`~reeplan.chain.capacity.COMPLETE_MINE_COVERAGE` of the world total (countries left out
+    because their figures were not found).
     """
     rows = []
     arr = mine_production(ds)
     hhi = mining_hhi(ds)
+    coverage = mine_coverage(ds["mine_production"])
     for year in arr.year.values:
         if "WLD" not in arr.country or bool(arr.sel(country="WLD", year=year).isnull()):
             continue
         world = float(arr.sel(country="WLD", year=year))
         adv = float(arr.sel(country=adversary, year=year).fillna(0.0))
+        covered = float(coverage.get(int(year), 1.0))
         rows.append({"stage": "mining", "year": int(year), "adversary_share": adv / world,
-                     "hhi": float(hhi.sel(year=year)), "hhi_bound": "exact",
+                     "hhi": float(hhi.sel(year=year)),
+                     "hhi_bound": "exact" if covered >= COMPLETE_MINE_COVERAGE else "lower bound",
                      "source": "mine_production"})
     ss = ds["stage_shares"]
     ss = ss[(ss["element_group"] == "all") & (ss["stage"] != "mining")]

@@ -96,6 +96,8 @@ def check_references(ds: Dataset) -> list[Problem]:
     for name, frame in ds.tables.items():
         if "source_id" in frame.columns:
             out += _refs(ds, name, "source_id", sources, "source id")
+    if "defense_platforms" in ds.tables:
+        out += _refs(ds, "defense_platforms", "us_units_source_id", sources, "source id")
     for name, col in [
         ("mine_production", "country"),
         ("reserves", "country"),
@@ -207,6 +209,13 @@ def check_assumption_grades(ds: Dataset) -> list[Problem]:
         rows = frame[frame["source_id"].isin(assumed) & (frame["grade"] != "D")]
         out += [
             _at(frame, i, "grade", "a figure resting on an assumption must have grade D")
+            for i in rows.index
+        ]
+    if "defense_platforms" in ds.tables:
+        plat = ds.tables["defense_platforms"]
+        rows = plat[plat["us_units_source_id"].isin(assumed) & (plat["us_units_grade"] != "D")]
+        out += [
+            _at(plat, i, "us_units_grade", "a figure resting on an assumption must have grade D")
             for i in rows.index
         ]
     return out

@@ -251,11 +251,31 @@ class UsDemand(SourcedRow):
 
 @register("defense_platforms")
 class DefensePlatform(SourcedRow):
-    """Rare-earth material in one defense platform."""
+    """Rare-earth material in one defense platform.
+
+    ``units_per_year`` is the build rate for all customers (what the consequence model delays);
+    ``us_units_per_year`` the units a year bought by the US services only, with its own source
+    and grade because it comes from a different document than the row's ``re_mass_kg``.
+    """
 
     platform: str
     re_mass_kg: NonNegative
     units_per_year: NonNegative | None = None
+    us_units_per_year: NonNegative | None = None
+    us_units_source_id: Id | None = None
+    """Id in ``sources.csv`` of ``us_units_per_year``."""
+    us_units_grade: Grade | None = None
+    """Quality grade A–D of ``us_units_per_year``."""
+
+    @model_validator(mode="after")
+    def _us_units_sourced(self) -> DefensePlatform:
+        given = [self.us_units_per_year is not None, self.us_units_source_id is not None,
+                 self.us_units_grade is not None]
+        if any(given) and not all(given):
+            msg = ("us_units_per_year, us_units_source_id and us_units_grade go together: "
+                   "give all three or none")
+            raise ValueError(msg)
+        return self
 
 
 @register("prices")
