@@ -43,7 +43,16 @@ def _objectives_sentence(res: PortfolioOutcome) -> str:
                      f"{r['reduction_tonnes']:.1%} of weighted tonnes, "
                      f"{r['reduction_value']:.1%} of output at risk, "
                      f"{r['reduction_defense']:.1%} of defense deliveries at risk)")
-    return ("Optimised for each objective in turn, the portfolio is " + "; ".join(parts) + ".")
+    text = "Optimised for each objective in turn, the portfolio is " + "; ".join(parts) + "."
+    r = table.iloc[0]
+    if r["reduction_defense"] > 0:
+        base = r["avoided_defense"] / r["reduction_defense"]
+        text += (f" Without awards the expected defense deliveries at risk are "
+                 f"{base:,.2f} F-35-equivalents over the horizon: DPA Title I priority serves "
+                 "defense orders first from the non-Chinese supply the base case already has, "
+                 "so the defense objective buys little; the defense risk is the near-term one "
+                 "of the dated scenarios (Disruptions), before any award can deliver.")
+    return text
 
 
 def portfolio_section(res: PortfolioOutcome) -> Section:
