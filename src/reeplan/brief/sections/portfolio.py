@@ -45,7 +45,9 @@ def _objectives_sentence(res: PortfolioOutcome) -> str:
                      f"{r['reduction_defense']:.1%} of defense deliveries at risk)")
     text = "Optimised for each objective in turn, the portfolio is " + "; ".join(parts) + "."
     r = table.iloc[0]
-    if r["reduction_defense"] > 0:
+    dfn = table[table["optimised_for"] == "defense"]
+    small = len(dfn) and float(dfn["scored_cost_usd"].iloc[0]) < 0.1 * res.spec.budget
+    if r["reduction_defense"] > 0 and small:
         base = r["avoided_defense"] / r["reduction_defense"]
         text += (f" Without awards the expected defense deliveries at risk are "
                  f"{base:,.2f} F-35-equivalents over the horizon: DPA Title I priority serves "
