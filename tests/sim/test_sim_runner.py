@@ -53,3 +53,16 @@ def test_dask_local_cluster_equals_local(compiled) -> None:
                                     scheduler=cluster.scheduler_address)
     _equal(local, remote)
     _equal(local, by_address)
+
+
+def test_dask_cluster_without_workers_fails_with_a_message(compiled) -> None:
+    """A cluster whose workers are gone must not leave a run waiting for ever."""
+    distributed = pytest.importorskip("distributed")
+    from reeplan.errors import ReeError
+
+    net, comp = compiled
+    with distributed.LocalCluster(n_workers=0, processes=False,
+                                  dashboard_address=None) as cluster, \
+            pytest.raises(ReeError, match="finished 0 of 2 simulation chunks within 2 s"):
+        run_simulation(net, comp, 500, seed=7, chunk_size=250,
+                       scheduler=cluster.scheduler_address, timeout=2.0)

@@ -211,7 +211,7 @@ def simulation_job(ws: Workspace, sc: Scenario | ThreatModel, samples: int, seed
         ctx.report("network", 0, 1)
         net = ws.network(overlay)
         [res] = simulate(ds, [sc], samples, seed, network=net, scheduler=ctx.scheduler,
-                         workers=1 if ctx.scheduler else workers,
+                         workers=1 if ctx.scheduler else workers, timeout=ctx.remaining(),
                          progress=lambda _n, done, total: ctx.report("simulate", done, total))
         short, tts = shortfall_table(res), tts_table(res)
         fan = fan_table(res, KEY_USES)
@@ -251,7 +251,7 @@ def portfolio_job(ws: Workspace, scenarios: Sequence[str], spec: Any, samples: i
         chain = ws.chain(overlay)
         net = ws.network(overlay)
         sims = simulate(ds, list(scenarios), samples, seed, network=net,
-                        scheduler=ctx.scheduler,
+                        scheduler=ctx.scheduler, timeout=ctx.remaining(),
                         progress=lambda name, d, t: ctx.report(f"simulate {name}", d, t))
         ctx.report("optimize", 0, 1)
         limited = spec.model_copy(update={"time_limit": min(spec.time_limit,

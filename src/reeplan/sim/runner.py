@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from reeplan.errors import ReeError
 from reeplan.sim.assumptions import ASSUMPTIONS
 from reeplan.sim.engine import run_batch
 from reeplan.sim.network import Network
@@ -65,8 +66,8 @@ def run_chunk(net: Network, comp: Compiled, seed: int, blocks: list[int], n: int
 
 def run_simulation(net: Network, comp: Compiled, samples: int = 1000, seed: int = 0, *,
                    chunk_size: int = 250, scheduler: Any = None, workers: int = 1,
-                   progress: Progress | None = None, diagnostics: bool = False
-                   ) -> SimulationResult:
+                   progress: Progress | None = None, diagnostics: bool = False,
+                   timeout: float | None = None) -> SimulationResult:
     """Run ``samples`` Monte Carlo samples of a compiled scenario.
 
     Parameters
@@ -86,6 +87,10 @@ def run_simulation(net: Network, comp: Compiled, samples: int = 1000, seed: int 
         Called with ``(samples done, samples)`` after each chunk.
     diagnostics
         Also return intermediate flows (tests, debugging).
+    timeout
+        With a Dask scheduler: the longest wait (s) for the cluster to finish every chunk;
+        ``None`` waits as long as it takes. A cluster without live workers then fails the run
+        with a clear error instead of leaving it waiting for ever.
     """
     n_blocks = -(-samples // BLOCK)
     per = max(1, chunk_size // BLOCK)
@@ -103,7 +108,7 @@ def run_simulation(net: Network, comp: Compiled, samples: int = 1000, seed: int 
         for blocks in chunks:
             sink.add(blocks, run_chunk(net, comp, seed, blocks, samples, diagnostics))
     else:
-        _run_dask(net, comp, seed, chunks, samples, diagnostics, scheduler, sink)
+        _run_dask(net, comp, seed, chunks, samples, diagnostics, scheduler, sink, timeout)
     return _assemble(net, comp, seed, samples, sink.arrays)
 
 
@@ -134,7 +139,8 @@ def _size(blocks: list[int], samples: int) -> int:
 
 
 def _run_dask(net: Network, comp: Compiled, seed: int, chunks: list[list[int]], samples: int,
-              diagnostics: bool, scheduler: Any, sink: _Collector) -> None:
+              diagnostics: bool, scheduler: Any, sink: _Collector,
+              timeout: float | None = None) -> None:
     from distributed import Client, as_completed
 
     own = not isinstance(scheduler, Client)
@@ -143,13 +149,26 @@ def _run_dask(net: Network, comp: Compiled, seed: int, chunks: list[list[int]], 
         # hash=False: keys unique to this call. With content-hashed keys, a second run that
         # scatters the same network while the scheduler is still forgetting the first run's
         # copy loses the data ("lost dependencies"), seen in CI.
-        net_f, comp_f = client.scatter([net, comp], broadcast=True, hash=False)
-        futures = [client.submit(run_chunk, net_f, comp_f, seed, blocks, samples, diagnostics,
-                                 pure=False) for blocks in chunks]
-        index = {f.key: i for i, f in enumerate(futures)}
-        for fut in as_completed(futures):
-            sink.add(chunks[index[fut.key]], fut.result())
-            fut.release()
+        futures: list[Any] = []
+        done = 0
+        try:
+            wait = {} if timeout is None else {"timeout": timeout}
+            net_f, comp_f = client.scatter([net, comp], broadcast=True, hash=False, **wait)
+            futures = [client.submit(run_chunk, net_f, comp_f, seed, blocks, samples,
+                                     diagnostics, pure=False) for blocks in chunks]
+            index = {f.key: i for i, f in enumerate(futures)}
+            for fut in as_completed(futures, timeout=timeout):
+                sink.add(chunks[index[fut.key]], fut.result())
+                fut.release()
+                done += 1
+        except TimeoutError:
+            if futures:
+                client.cancel(futures)
+            where = (f"the Dask cluster at {scheduler}" if isinstance(scheduler, str)
+                     else "the Dask cluster")
+            msg = (f"{where} finished {done} of {len(chunks)} simulation chunks within "
+                   f"{timeout or 0:.0f} s: are its workers running?")
+            raise ReeError(msg) from None
         net_f.release()
         comp_f.release()
     finally:

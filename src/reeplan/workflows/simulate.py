@@ -83,7 +83,8 @@ def compile_any(sc: ScenarioLike, net: Network) -> Compiled:
 def simulate(ds: Dataset, scenarios: Sequence[str | Path | ScenarioLike], samples: int,
              seed: int,
              *, network: Network | None = None, scheduler: Any = None, workers: int = 1,
-             progress: Progress | None = None) -> list[SimulationResult]:
+             progress: Progress | None = None, timeout: float | None = None
+             ) -> list[SimulationResult]:
     """Run ``samples`` Monte Carlo samples of each scenario with one seed.
 
     Parameters
@@ -105,6 +106,8 @@ def simulate(ds: Dataset, scenarios: Sequence[str | Path | ScenarioLike], sample
         not depend on it.
     progress
         Progress callback.
+    timeout
+        With a Dask scheduler, the longest wait (s) for each scenario's chunks.
 
     Returns
     -------
@@ -120,5 +123,6 @@ def simulate(ds: Dataset, scenarios: Sequence[str | Path | ScenarioLike], sample
                 progress(name, done, total)
 
         results.append(run_simulation(net, compile_any(sc, net), samples, seed,
-                                      scheduler=scheduler, workers=workers, progress=report))
+                                      scheduler=scheduler, workers=workers, progress=report,
+                                      timeout=timeout))
     return results
