@@ -102,6 +102,8 @@ def _years(v: float) -> str:
 def _range(p5: float, p95: float, fmt=_years) -> str:
     if not math.isfinite(p5) and not math.isfinite(p95):
         return "P5–P95: no shortfall in any sample"
+    if fmt(p5) == fmt(p95):  # P5 = P95: the same in at least 90 % of the samples
+        return f"P5 = P95 = {fmt(p5)}: the same in at least 90 % of samples"
     return f"P5–P95 {fmt(p5)} to {fmt(p95)}"
 
 
