@@ -17,6 +17,7 @@ import pandas as pd
 
 from reeplan.brief.formats import NO_SHORTFALL, format_money
 from reeplan.brief.model import RunResult, Section
+from reeplan.optimize.objective import OBJECTIVES
 
 __all__ = ["AwardSummary", "Finding", "award_summary", "findings", "risks"]
 
@@ -141,8 +142,7 @@ def award_summary(result: RunResult) -> AwardSummary | None:
     against = (("the scenarios " + ", ".join(given)) if given else
                "the threat model (future export controls, feed losses and outages, 2026–2040)")
     objective = str(options.get("objective") or "tonnes")
-    unit = {"tonnes": "weighted t", "value": "$M of output",
-            "defense": "F-35-eq deliveries"}.get(objective, objective)
+    unit = OBJECTIVES[objective].sentence_unit if objective in OBJECTIVES else objective
     return AwardSummary(awards, float(cost), budget, float(avoided), float(reduction),
                         float(per_t), defense, cover,
                         float(_headline(sec, "portfolio_marginal_value") or 0.0), names,

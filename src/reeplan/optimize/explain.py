@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from reeplan.optimize.inputs import STAGES, PortfolioInputs, PortfolioSpec
+from reeplan.optimize.objective import OBJECTIVES
 from reeplan.optimize.recourse import RecourseArrays, calc_objective, calc_recourse
 
 __all__ = ["calc_contributions", "calc_online_stats", "explain_projects", "prune_selection",
@@ -157,12 +158,6 @@ def _fmt_usd(v: float) -> str:
     return f"${v / 1e6:,.1f}M" if v >= 1e6 else f"${v:,.0f}"
 
 
-LOSS_WORDS = {"tonnes": ("expected weighted shortfall", "t"),
-              "value": ("expected output at risk", "$M of output"),
-              "defense": ("expected defense deliveries at risk", "F-35-eq")}
-"""Objective → (what its loss is, its unit) in the reasons."""
-
-
 def explain_projects(inputs: PortfolioInputs, spec: PortfolioSpec, best: object,
                      a: RecourseArrays | None = None) -> pd.DataFrame:
     """For each candidate: its contribution (in) or free gain (out), $ per weighted tonne,
@@ -170,7 +165,8 @@ def explain_projects(inputs: PortfolioInputs, spec: PortfolioSpec, best: object,
     from reeplan.optimize.recourse import recourse_arrays
 
     a = a if a is not None else recourse_arrays(inputs)
-    what, u = LOSS_WORDS[spec.objective]
+    text = OBJECTIVES[spec.objective]
+    what, u = text.reason_loss, text.reason_unit
     d = inputs.data
     years = d.year.values
     groups = [str(g) for g in d.group.values]

@@ -46,15 +46,42 @@ import xarray as xr
 from reeplan.errors import DataError, Problem, ReeError
 from reeplan.indicators.consequences import ConsequenceInputs
 
-__all__ = ["OBJECTIVES", "Objective", "ObjectiveWeights", "calc_objective_weights"]
+__all__ = ["OBJECTIVES", "Objective", "ObjectiveText", "ObjectiveWeights",
+           "calc_objective_weights"]
 
 Objective = Literal["tonnes", "value", "defense"]
-OBJECTIVES: dict[str, tuple[str, str]] = {
-    "tonnes": ("weighted t", "weighted tonnes of shortfall (defense 10× civilian)"),
-    "value": ("$M", "million USD of downstream output at risk"),
-    "defense": ("F-35-eq", "F-35-equivalent defense deliveries at risk"),
+
+
+@dataclass(frozen=True)
+class ObjectiveText:
+    """How an objective's loss is named: the one place the CLI, reasons and brief read."""
+
+    unit: str
+    """Unit of the loss in tables and JSON."""
+    label: str
+    """What the loss measures."""
+    sentence_unit: str
+    """Unit in the brief's sentences."""
+    us_loss: str
+    """The expected loss in the brief's sentences."""
+    reason_unit: str
+    """Unit in the why-in/out reasons."""
+    reason_loss: str
+    """The expected loss in the why-in/out reasons."""
+
+
+OBJECTIVES: dict[str, ObjectiveText] = {
+    "tonnes": ObjectiveText("weighted t", "weighted tonnes of shortfall (defense 10× civilian)",
+                            "weighted t", "expected weighted US shortfall", "t",
+                            "expected weighted shortfall"),
+    "value": ObjectiveText("$M", "million USD of downstream output at risk", "$M of output",
+                           "expected US downstream output at risk", "$M of output",
+                           "expected output at risk"),
+    "defense": ObjectiveText("F-35-eq", "F-35-equivalent defense deliveries at risk",
+                             "F-35-eq deliveries", "expected US defense deliveries at risk",
+                             "F-35-eq", "expected defense deliveries at risk"),
 }
-"""Objective → (unit, what the loss measures)."""
+"""Objective → how its loss is named."""
 
 DEFENSE = "defense"
 
@@ -141,7 +168,7 @@ def calc_objective_weights(objective: str, inputs: ConsequenceInputs, demand: pd
     if objective not in OBJECTIVES:
         msg = f"unknown objective {objective!r}: choose one of {', '.join(OBJECTIVES)}"
         raise ReeError(msg)
-    unit, label = OBJECTIVES[objective]
+    unit, label = OBJECTIVES[objective].unit, OBJECTIVES[objective].label
     if objective == "tonnes":
         civ, dfn = tonnes
         return ObjectiveWeights(objective, dict.fromkeys(groups, civ),

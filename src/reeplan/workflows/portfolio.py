@@ -63,7 +63,7 @@ class PortfolioOutcome:
     @property
     def unit(self) -> str:
         """Unit of the objective's loss (``weighted t``, ``$M``, ``F-35-eq``)."""
-        return OBJECTIVES[self.spec.objective][0]
+        return OBJECTIVES[self.spec.objective].unit
 
     @property
     def unspent(self) -> float:

@@ -8,6 +8,7 @@ can draw a progress bar.
 
 from __future__ import annotations
 
+import functools
 import platform
 import time
 from collections.abc import Callable
@@ -164,13 +165,8 @@ def run_analysis(ds: Dataset, options: RunOptions, progress: Progress | None = N
     expo = timed("exposure", lambda: exposure(ds, options.year, "all",
                                               chokepoints=options.chokepoints, chain=chain))
     an = Analysis(options, ds, chain, summary, expo, checked)
-    horizon_chain: list[SupplyChain] = []
-
-    def sim_chain() -> SupplyChain:
-        """The chain over the simulation horizon, built once for the network and the ranking."""
-        if not horizon_chain:
-            horizon_chain.append(simulation_chain(ds))
-        return horizon_chain[0]
+    # the chain over the simulation horizon, built once for the network and the ranking
+    sim_chain = functools.cache(lambda: simulation_chain(ds))
     if "simulate" in steps or ("optimize" in steps and options.scenarios):
         an.scenario_assumptions = {sc.name: list(getattr(sc, "assumptions", []))
                                    for sc in scenarios}

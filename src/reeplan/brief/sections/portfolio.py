@@ -4,21 +4,16 @@ from __future__ import annotations
 
 from reeplan.brief.model import Headline, Section
 from reeplan.brief.plots import bar_figure, frontier_figure, with_source
+from reeplan.optimize.objective import OBJECTIVES
 from reeplan.workflows.portfolio import PortfolioOutcome
 
 __all__ = ["portfolio_section"]
 
 
-UNIT_WORDS = {"tonnes": ("weighted t", "expected weighted US shortfall"),
-              "value": ("$M of output", "expected US downstream output at risk"),
-              "defense": ("F-35-eq deliveries", "expected US defense deliveries at risk")}
-"""Objective → (unit in sentences, what the loss is)."""
-
-
 def _what_it_buys(res: PortfolioOutcome) -> str:
     """One sentence per award, from the award table: what it costs and what it avoids."""
     aw = res.awards
-    unit = UNIT_WORDS[res.spec.objective][0]
+    unit = OBJECTIVES[res.spec.objective].sentence_unit
     if not len(aw) or "value_t" not in aw:
         return "No award clears the value floor at this budget."
     parts = []
@@ -68,7 +63,8 @@ def portfolio_section(res: PortfolioOutcome) -> Section:
                "demand paths, 2026–2040), not the dated presets shown above" if threats else
                "the scenarios " + ", ".join(res.scenarios))
     buys = _what_it_buys(res)
-    unit, what = UNIT_WORDS[spec.objective]
+    text = OBJECTIVES[spec.objective]
+    unit, what = text.sentence_unit, text.us_loss
     head_unit = "million USD" if spec.objective == "value" else unit
     reduction = 1 - pf.expected_loss / max(pf.baseline_loss, 1e-9)
     weighting = (f"defense tonnes weighted {spec.defense_weight:g}× civilian"
