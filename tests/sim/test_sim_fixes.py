@@ -103,23 +103,19 @@ def test_allied_output_reaches_us_users_under_a_dy_ban(bundled_net) -> None:
 def test_allied_reallocation_is_pro_rata_to_lost_purchases() -> None:
     """Unit check of the rule: 6 t of clean material bound for the exporter's plant is trapped;
     two allied plants lost 4 t and 8 t of purchases and get 2 t and 4 t."""
-    from reeplan.sim.physical import _reallocate
+    from reeplan.sim.kernel import _reallocate
 
-    class _Net:
-        share = {"separation>metal": np.array([[1.0, 0.0, 0.0],  # X origin: own plant
-                                               [0.0, 0.0, 0.0],
-                                               [0.6, 0.2, 0.2]])[None, None]}
-
-    class _Comp:
-        x_nodes = {"separation": np.array([True, False, False]),
-                   "metal": np.array([True, False, False])}
-
-    C = np.array([0.0, 0.0, 10.0])[None, None, None, :]  # [T, E, S, O]
-    inA = np.zeros((1, 1, 1, 3))
-    inC = np.array([6.0, 2.0, 2.0])[None, None, None, :]
-    claim = np.array([0.0, 6.0, 10.0])[None, None, None, :]
-    _reallocate("separation>metal", C, inA, inC, _Comp(), _Net(), np.ones((1, 1, 1)), claim)
-    assert inC[0, 0, 0].tolist() == pytest.approx([0.0, 4.0, 6.0])
+    f = np.array([[1.0, 0.0, 0.0],  # X origin: own plant
+                  [0.0, 0.0, 0.0],
+                  [0.6, 0.2, 0.2]])  # [O, D]
+    x = np.array([True, False, False])
+    C = np.array([[0.0], [0.0], [10.0]])  # [O, S]
+    inA = np.zeros((3, 1))
+    inC = np.array([[6.0], [2.0], [2.0]])
+    claim = np.array([[0.0], [6.0], [10.0]])
+    _reallocate(f, x, x, 3, 3, C, inA, inC, claim, np.ones(1), np.zeros((3, 1)), np.zeros(1),
+                np.zeros(1))
+    assert inC[:, 0].tolist() == pytest.approx([0.0, 4.0, 6.0])
 
 
 def test_ttr_uses_a_materiality_threshold(bundled_net) -> None:

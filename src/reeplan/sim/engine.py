@@ -95,7 +95,7 @@ def shock_arrays(net: Network, comp: Compiled, P: dict[str, np.ndarray], S: int,
         deny.append(c.T[:, None, :, None])
         if part.military_denied and win is not None:
             deny_mil = np.maximum(deny_mil, win.T[:, None, :] * part.end_elements[None, :, None])
-    keep: dict[str, np.ndarray] = {}
+    outages = []
     for key, stage, mask in comp.outages:
         if f"{key}.loss" in P:
             lost = P[f"{key}.loss"]
@@ -103,8 +103,7 @@ def shock_arrays(net: Network, comp: Compiled, P: dict[str, np.ndarray], S: int,
             win = timing(np.full(S, comp.starts[key]), _end(comp, key, P, S), T,
                          P[f"{key}.occurs"])
             lost = P[f"{key}.fraction"][:, None] * win
-        loss = lost.T[:, None, :, None] * mask[None, :, None, :]
-        keep[stage] = keep.get(stage, 1.0) * (1.0 - loss)
+        outages.append((stage, lost.T, mask))  # [T, S] share lost, [E, N] nodes hit
     cap = _delayed_capacity(net, comp, P, S)
     years = np.arange(T) // 4
     growth = (1.0 + P["demand_growth_shift"][None, :]) ** years[:, None]  # [T, S]
@@ -120,7 +119,8 @@ def shock_arrays(net: Network, comp: Compiled, P: dict[str, np.ndarray], S: int,
         m_u = mask[uses.e, uses.k]
         demand = demand * np.where(m_u[None, :, None], factor.T[:, None, :], 1.0)
     blended = [d if comp.deminimis[k] > 0 else None for k, d in enumerate(deny)]
-    return {"deny": deny, "deny_mil": deny_mil, "keep": keep, "cap": cap, "demand": demand,
+    return {"deny": deny, "deny_mil": deny_mil, "outages": outages, "cap_t": cap,
+            "demand": demand,
             "blended": blended, "redirect": trapped_share(comp, deny, T, E, S)}
 
 
@@ -139,11 +139,12 @@ def trapped_share(comp: Compiled, deny: list[np.ndarray], T: int, E: int, S: int
 
 def _delayed_capacity(net: Network, comp: Compiled, P: dict[str, np.ndarray], S: int
                       ) -> dict[str, np.ndarray]:
-    """Stage -> capacity ``[T, E, S, N]`` after project delays: capacity at quarter t is the base
-    capacity at ``t - shift`` (from the delay's start ``s`` on when it has one: the capacity of
-    ``max(s, t - shift)``), never above the base."""
+    """Stage -> ``[S, T, N]`` quarter whose base capacity applies after project delays: capacity
+    at quarter t is the base capacity at ``t - shift`` (from the delay's start ``s`` on when it
+    has one: the capacity of ``max(s, t - shift)``), never above the base (the propagation
+    takes the minimum)."""
     T = net.n_quarters
-    cap: dict[str, np.ndarray] = {}
+    out: dict[str, np.ndarray] = {}
     shift: dict[str, np.ndarray] = {}
     start: dict[str, np.ndarray] = {}
     for key, stage, mask in comp.delays:
@@ -158,12 +159,8 @@ def _delayed_capacity(net: Network, comp: Compiled, P: dict[str, np.ndarray], S:
         if stage in start:
             s0 = np.ceil(start[stage])[:, None, None]
             ti = np.where(t < s0, t, np.maximum(ti, s0))
-        ti = np.clip(ti, 0, T - 1).astype(int)
-        base = net.capacity[stage].transpose(0, 2, 1)  # [T, N, E]
-        n = np.arange(base.shape[1])[None, None, :]
-        cap[stage] = np.minimum(base[ti, n].transpose(1, 3, 0, 2),
-                                net.capacity[stage][:, :, None, :])
-    return cap
+        out[stage] = np.clip(ti, 0, T - 1).astype(np.int64)
+    return out
 
 
 def run_batch(net: Network, comp: Compiled, P: dict[str, np.ndarray], S: int,
@@ -194,9 +191,9 @@ def run_batch(net: Network, comp: Compiled, P: dict[str, np.ndarray], S: int,
             in_route = (uses.magnet == mag)[None, :, None]
             rated[r] = (uses.esum(demand * dfn * in_route)) * dpa_on[:, None, None]
             rated[f"{r}_total"] = uses.esum(demand * in_route)
-    phys = propagate(net, comp, S, sh["deny"], sh["keep"], sh["cap"], rated,  # type: ignore[arg-type]
+    phys = propagate(net, comp, S, sh["deny"], sh["outages"], sh["cap_t"], rated,  # type: ignore[arg-type]
                      sh["blended"], sh["redirect"])  # type: ignore[arg-type]
-    del sh["keep"], sh["cap"], sh["deny"], sh["blended"], sh["redirect"]
+    del sh["outages"], sh["cap_t"], sh["deny"], sh["blended"], sh["redirect"]
     base = propagate(net, None, 1)
     mk = _market(net, comp, P, phys, base, demand, uses)
     deny_mil: np.ndarray = sh["deny_mil"]  # type: ignore[assignment]

@@ -10,8 +10,9 @@ it) and other material C. Down each processing link :math:`l` into stage :math:`
     Q'_d = \min\bigl(\bar K_d,\ \eta_k (I^A_d + I^C_d)\bigr)\,(1 - \text{outage}_d)
 
 with :math:`\bar K` the (possibly delayed) capacity; a node of a controlling exporter outputs only
-A, others keep their input's A share. The sums over origins are batched matrix products over
-``[T, E]`` with the samples as matrix rows — no Python loop over samples.
+A, others keep their input's A share. Every quarter, element and sample is independent here;
+the compiled loop of :mod:`reeplan.sim.kernel` evaluates the formulas cell by cell, and this
+module packs its inputs and unpacks its outputs.
 
 **Market allocation of allied output under a control** (asm_sim_allied_reallocation). Routing
 shares are fixed, so without a rule the clean output of non-controlling origins (Lynas oxide,
@@ -47,10 +48,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from reeplan.sim.network import PROCESS, ROUTES, Network
+from reeplan.sim.kernel import LINKS, Packed, run_kernel
+from reeplan.sim.network import PROCESS, Network
 from reeplan.sim.shocks import Compiled
 
-__all__ = ["Physical", "propagate"]
+__all__ = ["Physical", "pack", "propagate"]
+
+_STAGES = ("mining", "separation", "metal", "magnet", "end_use")
+Outage = tuple[str, np.ndarray, np.ndarray]
+"""Stage, ``[T, S]`` share of output lost, ``[E, N]`` nodes hit."""
 
 
 @dataclass
@@ -76,9 +82,9 @@ class Physical:
 
 
 def propagate(net: Network, comp: Compiled | None, S: int, q: list[np.ndarray] | None = None,
-              keep: dict[str, np.ndarray] | None = None, cap: dict[str, np.ndarray] | None = None,
+              outages: list[Outage] | None = None, cap_t: dict[str, np.ndarray] | None = None,
               rated: dict[str, np.ndarray] | None = None,
-              blended_c: list[np.ndarray] | None = None,
+              blended_c: list[np.ndarray | None] | None = None,
               redirect: np.ndarray | None = None) -> Physical:
     """Propagate surviving output from the mines to end use.
 
@@ -90,244 +96,132 @@ def propagate(net: Network, comp: Compiled | None, S: int, q: list[np.ndarray] |
         Number of samples.
     q
         Per control-part denial ``c_k`` as ``[T, 1, S, 1]`` arrays (see :mod:`reeplan.sim.shocks`).
-    keep
-        Stage -> surviving share after outages ``[T, E, S, N]``.
-    cap
-        Stage -> delayed capacity ``[T, E, S, N]`` (stages with project delays only).
+    outages
+        ``(stage, [T, S] share of output lost, [E, N] nodes hit)`` per outage.
+    cap_t
+        Stage -> ``[S, T, N]`` quarter whose base capacity applies (stages with project
+        delays only; the capacity is the smaller of that and the quarter's own).
     rated
         Route -> rated US demand ``[T, E, S]`` when DPA Title I is in force (else ``None``), and
         ``"<route>_total"`` -> all US demand of the route.
     blended_c
         Per part, the denial applied to C material of origins over the de minimis threshold.
     redirect
-        ``[T, E, S]`` share :math:`\rho` of clean material bound for the controlling exporter's
+        ``[T, E, S]`` share :math:`\\rho` of clean material bound for the controlling exporter's
         plants that the market sends to non-controlling plants instead (``None``: none).
     """
     T, E = net.n_quarters, len(net.elements)
-    keep = keep or {}
-    cap = cap or {}
-    q = q or []
-    us_c = net.countries.index("USA") if "USA" in net.countries else -1
-    cn_c = net.countries.index("CHN") if "CHN" in net.countries else -1
-    xn = comp.x_nodes if comp is not None else {s: np.zeros(len(v), bool)
-                                                 for s, v in net.nodes.items()}
-    denied_cn = np.zeros((T, E, S))
-    diverted = np.zeros((T, E, S))
-
-    mine = np.broadcast_to(net.output["mining"][:, :, None, :],
-                           (T, E, S, len(net.nodes["mining"]))).copy()
-    if "mining" in cap:
-        lost = np.maximum(net.capacity["mining"][:, :, None, :] - cap["mining"], 0.0)
-        mine = np.maximum(mine - lost, 0.0)
-    if "mining" in keep:
-        mine *= keep["mining"]
-    xa = xn["mining"].astype(float)
-    A = mine * xa
-    C = np.subtract(mine, A, out=mine)
-    out: dict[str, tuple[np.ndarray, np.ndarray]] = {"mining": (A, C)}
-
-    def through(link: str, A: np.ndarray, C: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        f = net.share[link]
-        inA, inC = A @ f, C @ f
-        if comp is not None:
-            origins = net.nodes[link.split(">")[0]]
-            for members, rows, G in comp.cells.get(link, ()):
-                qj = _union([q[k] for k in members])
-                Ar = A[..., rows]
-                inA -= qj * (Ar @ G)
-                cn = origins[rows] == cn_c
-                if cn.any():
-                    denied_cn[...] += qj[..., 0] * (Ar[..., cn] * G[..., cn, :].sum(-1)[
-                        :, :, None, :]).sum(-1)
-            for k, G in comp.blended.get(link, ()):
-                if blended_c is not None:
-                    inC -= blended_c[k] * _over_threshold(A, C, comp.deminimis[k]) @ G
-        np.maximum(inA, 0.0, out=inA)
-        np.maximum(inC, 0.0, out=inC)
-        if redirect is not None and comp is not None and link in claims:
-            _reallocate(link, C, inA, inC, comp, net, redirect, claims[link])
-        return inA, inC
-
-    claims = {} if redirect is None or comp is None else _claims(net, comp, cap)
-    for link, stage in PROCESS:
-        up = link.split(">")[0]
-        A, C = out[up]
-        inA, inC = through(link, A, C)
-        y = net.yields[stage]
-        u_up, u_dn = net.index(up, "USA"), net.index(stage, "USA")
-        if rated is not None and u_up is not None and u_dn is not None:
-            need = np.maximum(_requirement(net, stage, rated) - (inA + inC)[..., u_dn], 0.0)
-            k_dn = cap[stage][..., u_dn] if stage in cap else \
-                net.capacity[stage][:, :, None, u_dn]
-            room = np.maximum(k_dn / y - (inA + inC)[..., u_dn], 0.0)
-            d = _divert(net, link, A, C, u_up, u_dn, np.minimum(need, room), inA, inC)
-            diverted += d
-        total = inA + inC
-        o = y * total
-        if stage in cap:
-            o = np.minimum(o, cap[stage])
-        if stage in keep:
-            o *= keep[stage]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            fa = np.where(total > 0, inA / np.where(total > 0, total, 1.0), 0.0)
-        fa = np.where(xn[stage], 1.0, fa)
-        oa = o * fa
-        out[stage] = (oa, np.subtract(o, oa, out=o))
-        del inA, inC, total, fa
-        if up in ("mining", "metal"):  # only separation and magnet outputs reach end use
-            del out[up]
-
-    end = net.nodes["end_use"]
-    u_end = int(np.flatnonzero(end == us_c)[0]) if us_c in end else None
-    row_c = net.countries.index("ROW") if "ROW" in net.countries else -2
-    dom, imp, imp_x = {}, {}, {}
-    row = np.zeros((T, E, S))
-    home = np.zeros((T, E, S))
-    world = np.zeros((T, E, S))
-    for route, link in ROUTES.items():
-        src = link.split(">")[0]
-        A, C = out[src]
-        o_nodes = net.nodes[src]
-        inA, inC = through(link, A, C)
-        f = net.share[link]
-        if u_end is not None:
-            contrib = A * f[..., u_end][:, :, None, :] + C * f[..., u_end][:, :, None, :]
-            if comp is not None:
-                for members, rows, G in comp.cells.get(link, ()):
-                    contrib[..., rows] -= _union([q[k] for k in members]) * A[..., rows] * \
-                        G[..., u_end][:, :, None, :]
-                for k, G in comp.blended.get(link, ()):
-                    if blended_c is not None:
-                        contrib -= blended_c[k] * _over_threshold(A, C, comp.deminimis[k]) * \
-                            G[..., u_end][:, :, None, :]
-            contrib = np.maximum(contrib, 0.0)
-            is_us = o_nodes == us_c
-            is_x = xn[src] & ~is_us
-            dom[route] = contrib[..., is_us].sum(-1)
-            imp_x[route] = contrib[..., is_x].sum(-1)
-            imp[route] = contrib[..., ~is_us & ~is_x].sum(-1)
-            u_src = net.index(src, "USA")
-            if rated is not None and u_src is not None:
-                # imports are shared pro rata, so rated users still need this from US output
-                imports = imp[route] + imp_x[route]
-                total = rated[f"{route}_total"]
-                with np.errstate(invalid="ignore", divide="ignore"):
-                    covered = np.where(total > 0, np.minimum(imports / np.where(
-                        total > 0, total, 1.0), 1.0), 1.0)
-                need = np.maximum(rated[route] * (1.0 - covered) - dom[route], 0.0)
-                got = _divert(net, link, A, C, u_src, u_end, need, inA, inC, end_use=True)
-                dom[route] = dom[route] + got
-                diverted += got
-                world += got
-        else:
-            dom[route] = imp[route] = imp_x[route] = np.zeros((T, E, S))
-        world += (inA + inC).sum(-1)
-        others = np.array([c != us_c for c in end])
-        row += (inA + inC)[..., others].sum(-1)
-        if row_c in end and cn_c in o_nodes:
-            i_cn = int(np.flatnonzero(o_nodes == cn_c)[0])
-            j_row = int(np.flatnonzero(end == row_c)[0])
-            xi = net.export_share.get(("CHN", src), 1.0)
-            home += (A[..., i_cn] + C[..., i_cn]) * f[:, :, None, i_cn, j_row] * (1.0 - xi)
-    return Physical(dom, imp, imp_x, np.maximum(row - home, 0.0), home, denied_cn, world,
-                    diverted)
+    p = pack(net, comp, S, q, outages, cap_t, rated, blended_c, redirect)
+    z = [np.zeros((T, E, S)) for _ in range(6)]
+    dom, imp, imp_x = (np.zeros((2, T, E, S)) for _ in range(3))
+    row, home, denied, world, diverted = z[:5]
+    run_kernel(p, T, E, S, dom, imp, imp_x, row, home, denied, world, diverted)
+    routes = ("magnet", "oxide")
+    if p.us[4] < 0:
+        dom[:] = imp[:] = imp_x[:] = 0.0
+    return Physical({r: dom[i] for i, r in enumerate(routes)},
+                    {r: imp[i] for i, r in enumerate(routes)},
+                    {r: imp_x[i] for i, r in enumerate(routes)},
+                    np.maximum(row - home, 0.0), home, denied, world, diverted)
 
 
-def _claims(net: Network, comp: Compiled, cap: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Processing link -> ``[T, E, S|1, D]`` most each non-controlling plant may buy: its
-    pre-shock input capped by its (possibly delayed) capacity over the yield; 0 for the
-    controlling exporter's plants. Only links where clean origins ship to such plants."""
-    out = {}
-    for link, stage in PROCESS:
-        up = link.split(">")[0]
-        xo, xd = comp.x_nodes[up], comp.x_nodes[stage]
-        f = net.share[link]
-        if not xd.any() or not (f[:, :, ~xo][..., xd] > 0).any():
-            continue
-        base_in = np.einsum("teo,teod->ted", net.output[up], f)[:, :, None, :]
-        k = cap[stage] if stage in cap else net.capacity[stage][:, :, None, :]
-        out[link] = np.minimum(base_in, k / net.yields[stage]) * ~xd
-    return out
+def pack(net: Network, comp: Compiled | None, S: int, q: list[np.ndarray] | None = None,
+         outages: list[Outage] | None = None, cap_t: dict[str, np.ndarray] | None = None,
+         rated: dict[str, np.ndarray] | None = None,
+         blended_c: list[np.ndarray | None] | None = None,
+         redirect: np.ndarray | None = None) -> Packed:
+    """The inputs of :func:`propagate` as the fixed-shape arrays of the compiled kernel."""
+    T, E = net.n_quarters, len(net.elements)
+    nn = np.array([len(net.nodes[s]) for s in _STAGES])
+    N = int(nn.max())
+    c_of = {c: i for i, c in enumerate(net.countries)}
 
+    def node(stage: str, country: str) -> int:
+        hits = np.flatnonzero(net.nodes[stage] == c_of.get(country, -1))
+        return int(hits[0]) if len(hits) else -1
 
-def _reallocate(link: str, C: np.ndarray, inA: np.ndarray, inC: np.ndarray, comp: Compiled,
-                net: Network, rho: np.ndarray, claim: np.ndarray) -> None:
-    """Send the trapped share ``rho`` of clean material bound for the controlling exporter's
-    plants to non-controlling plants, pro rata to their lost purchases (in place on ``inC``)."""
-    up, stage = link.split(">")
-    xo, xd = comp.x_nodes[up], comp.x_nodes[stage]
-    if not rho.any():
-        return
-    fx = net.share[link][:, :, ~xo][..., xd]  # [T, E, O', Dx]
-    cx = C[..., ~xo] @ fx  # clean inflow of the exporter's plants [T, E, S, Dx]
-    pool = rho * cx.sum(-1)
-    room = np.maximum(claim - (inA + inC), 0.0)
-    total = room.sum(-1)
-    moved = np.minimum(pool, total)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        f_in = np.where(total > 0, moved / np.where(total > 0, total, 1.0), 0.0)
-        f_out = np.where(pool > 0, moved / np.where(pool > 0, pool, 1.0), 0.0)
-    inC += room * f_in[..., None]
-    inC[..., xd] = np.maximum(inC[..., xd] - cx * (f_out * rho)[..., None], 0.0)
+    def pad(x: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
+        width = [(0, 0)] * x.ndim
+        for a in axes:
+            width[a] = (0, N - x.shape[a])
+        return np.pad(x, width)
 
-
-def _union(qs: list[np.ndarray]) -> np.ndarray:
-    """Denial of a cell covered by several controls: 1 − Π(1 − c_k)."""
-    if len(qs) == 1:
-        return qs[0]
-    keep = 1.0
-    for x in qs:
-        keep = keep * (1.0 - x)
-    return 1.0 - keep
-
-
-def _over_threshold(A: np.ndarray, C: np.ndarray, theta: float) -> np.ndarray:
-    """C material of origins whose adversary-content share reaches the de minimis threshold."""
-    tot = A + C
-    with np.errstate(invalid="ignore", divide="ignore"):
-        share = np.where(tot > 0, A / np.where(tot > 0, tot, 1.0), 0.0)
-    return C * (share >= theta)
-
-
-def _requirement(net: Network, stage: str, rated: dict[str, np.ndarray]) -> np.ndarray:
-    """Rated input requirement of a US plant of ``stage`` (t REO-eq), carried back by yields."""
-    y = net.yields
-    mag = rated["magnet"] / y["magnet"]
-    if stage == "magnet":
-        return mag
-    mag = mag / y["metal"]
-    if stage == "metal":
-        return mag
-    return (mag + rated["oxide"]) / y["separation"]
-
-
-def _divert(net: Network, link: str, A: np.ndarray, C: np.ndarray, u_up: int, u_dn: int,
-            want: np.ndarray, inA: np.ndarray, inC: np.ndarray, end_use: bool = False
-            ) -> np.ndarray:
-    """Move up to ``want`` of US node ``u_up``'s unallocated or exported output on ``link`` to the
-    US node ``u_dn`` (in place on ``inA``/``inC``); return the amount moved."""
-    up = link.split(">")[0]
-    f = net.share[link][:, :, None, u_up, :]  # [T, E, 1, D]
-    out_links = [name for name in net.share if name.startswith(f"{up}>")]
-    used = sum(net.share[name][:, :, None, u_up, :].sum(-1) for name in out_links)
-    total = A[..., u_up] + C[..., u_up]
-    unalloc = total * np.clip(1.0 - used, 0.0, 1.0)
-    exp_share = f.sum(-1) - f[..., u_dn]
-    exports = total * exp_share
-    moved = np.minimum(np.maximum(want, 0.0), unalloc + exports)
-    if not moved.any():
-        return moved
-    from_exp = np.maximum(moved - unalloc, 0.0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        rho = np.where(exports > 0, from_exp / np.where(exports > 0, exports, 1.0), 0.0)
-        fa = np.where(total > 0, A[..., u_up] / np.where(total > 0, total, 1.0), 0.0)
-    cut = rho[..., None] * f * total[..., None]
-    cut[..., u_dn] = 0.0
-    inA -= cut * fa[..., None]
-    inC -= cut * (1.0 - fa[..., None])
-    np.maximum(inA, 0.0, out=inA)
-    np.maximum(inC, 0.0, out=inC)
-    if not end_use:
-        inA[..., u_dn] += moved * fa
-        inC[..., u_dn] += moved * (1.0 - fa)
-    return moved
+    xn = np.zeros((5, N), bool)
+    if comp is not None:
+        for i, st in enumerate(_STAGES):
+            xn[i, :nn[i]] = comp.x_nodes[st]
+    capacity = np.stack([pad(net.capacity[st], (2,)) for st in _STAGES[:4]])
+    share = np.stack([pad(net.share[link], (2, 3)) for link in LINKS])
+    K = len(q or [])
+    qa = np.zeros((max(K, 1), T, S))
+    for k, c in enumerate(q or []):
+        qa[k] = c[:, 0, :, 0]
+    cells = [comp.cells.get(link, ()) if comp is not None else () for link in LINKS]
+    n_cells = np.array([len(c) for c in cells])
+    cell_g = np.zeros((5, max(1, n_cells.max()), T, E, N, N))
+    cell_members = np.zeros((5, cell_g.shape[1], max(K, 1)), bool)
+    for li, groups in enumerate(cells):
+        for j, (members, rows, G) in enumerate(groups):
+            cell_g[li, j, :, :, rows, :G.shape[-1]] = G.transpose(2, 0, 1, 3)
+            cell_members[li, j, list(members)] = True
+    bl = [comp.blended.get(link, ()) if comp is not None and blended_c is not None else ()
+          for link in LINKS]
+    n_bl = np.array([len(b) for b in bl])
+    bl_g = np.zeros((5, max(1, n_bl.max()), T, E, N, N))
+    bl_k = np.zeros((5, bl_g.shape[1]), np.int64)
+    for li, entries in enumerate(bl):
+        for b, (k, G) in enumerate(entries):
+            bl_g[li, b] = pad(G, (2, 3))
+            bl_k[li, b] = k
+    bl_c = np.zeros_like(qa)
+    for k, c in enumerate(blended_c or []):
+        if c is not None:
+            bl_c[k] = c[:, 0, :, 0]
+    deminimis = np.zeros(max(K, 1))
+    if comp is not None and K:
+        deminimis[:len(comp.deminimis)] = comp.deminimis
+    outages = outages or []
+    loss = np.zeros((max(1, len(outages)), T, S))
+    loss_mask = np.zeros((loss.shape[0], E, N), bool)
+    loss_stage = np.full(loss.shape[0], -1, np.int64)
+    for j, (st, lost, mask) in enumerate(outages):
+        loss[j], loss_mask[j, :, :mask.shape[1]], loss_stage[j] = lost, mask, _STAGES.index(st)
+    has_cap = np.zeros(4, bool)
+    cap_idx = np.zeros((4, T, N, S if cap_t else 1), np.int64)
+    for st, ti in (cap_t or {}).items():
+        i = _STAGES.index(st)
+        has_cap[i] = True
+        cap_idx[i, :, :ti.shape[2], :] = ti.transpose(1, 2, 0)
+    rated_a = np.zeros((4, T, E, S) if rated is not None else (4, 1, 1, 1))
+    if rated is not None:
+        for i, key in enumerate(("magnet", "oxide", "magnet_total", "oxide_total")):
+            rated_a[i] = rated[key]
+    has_claim = np.zeros(3, bool)
+    base_in = np.zeros((3, T, E, N))
+    if redirect is not None and comp is not None:
+        for li, (link, stage) in enumerate(PROCESS):
+            up = link.split(">")[0]
+            xo, xd = comp.x_nodes[up], comp.x_nodes[stage]
+            f = net.share[link]
+            if xd.any() and (f[:, :, ~xo][..., xd] > 0).any():
+                has_claim[li] = True
+                base_in[li, :, :, :nn[_STAGES.index(stage)]] = np.einsum(
+                    "teo,teod->ted", net.output[up], f)
+    up_of = [link.split(">")[0] for link in LINKS]
+    out_used = np.array([sum(1 << m for m, u in enumerate(up_of) if u == up_of[li])
+                         for li in range(5)], np.int64)
+    xi = np.array([net.export_share.get(("CHN", up_of[3 + r]), 1.0) for r in range(2)])
+    return Packed(
+        n_nodes=nn.astype(np.int64), mine=np.ascontiguousarray(pad(net.output["mining"], (2,))),
+        capacity=capacity, share=share,
+        yields=np.array([1.0, net.yields["separation"], net.yields["metal"],
+                         net.yields["magnet"]]),
+        xn=xn, us=np.array([node(st, "USA") for st in _STAGES], np.int64),
+        cn=np.array([node(st, "CHN") for st in _STAGES], np.int64),
+        row_end=node("end_use", "ROW"), xi=xi, out_used=out_used, q=qa, cell_g=cell_g,
+        cell_members=cell_members, n_cells=n_cells.astype(np.int64), bl_g=bl_g, bl_k=bl_k,
+        n_bl=n_bl.astype(np.int64), bl_c=bl_c, deminimis=deminimis, loss=loss,
+        loss_mask=loss_mask, loss_stage=loss_stage, has_cap=has_cap, cap_t=cap_idx,
+        has_rated=rated is not None, rated=rated_a, has_rho=redirect is not None,
+        rho=redirect if redirect is not None else np.zeros((1, 1, 1)), has_claim=has_claim,
+        base_in=base_in)
