@@ -60,6 +60,12 @@ class Uses:
     gestart: np.ndarray
     """``[E']`` first group of each of those elements."""
     n_elements: int
+    gmat: np.ndarray
+    """``[G, U]`` 1 where the use belongs to the group (sums as one matrix product)."""
+    emat: np.ndarray
+    """``[E, U]`` 1 where the use is of the element."""
+    gemat: np.ndarray
+    """``[E, G]`` 1 where the group is of the element."""
 
     @classmethod
     def of(cls, net: Network) -> Uses:
@@ -76,24 +82,24 @@ class Uses:
         gstart = np.flatnonzero(new_g)
         ge, gmag = e[gstart], magnet[gstart]
         new_e = np.r_[True, np.diff(e) != 0]
+        E = len(net.elements)
+        gmat = (g[None, :] == np.arange(len(gstart))[:, None]).astype(float)
+        emat = (e[None, :] == np.arange(E)[:, None]).astype(float)
+        gemat = (ge[None, :] == np.arange(E)[:, None]).astype(float)
         return cls(e, k, magnet, defense, g, ge, gmag, gstart, e[new_e], np.flatnonzero(new_e),
-                   np.flatnonzero(np.r_[True, np.diff(ge) != 0]), len(net.elements))
+                   np.flatnonzero(np.r_[True, np.diff(ge) != 0]), E, gmat, emat, gemat)
 
     def gsum(self, x: np.ndarray) -> np.ndarray:
         """Sum ``[T, U, S]`` over each group's uses -> ``[T, G, S]``."""
-        return np.add.reduceat(x, self.gstart, axis=1)
+        return np.matmul(self.gmat, x)
 
     def esum(self, x: np.ndarray) -> np.ndarray:
         """Sum ``[T, U, S]`` over each element's uses -> ``[T, E, S]``."""
-        out = np.zeros((x.shape[0], self.n_elements, x.shape[2]))
-        out[:, self.elements] = np.add.reduceat(x, self.estart, axis=1)
-        return out
+        return np.matmul(self.emat, x)
 
     def g_to_e(self, x: np.ndarray) -> np.ndarray:
         """Sum ``[T, G, S]`` over each element's groups -> ``[T, E, S]``."""
-        out = np.zeros((x.shape[0], self.n_elements, x.shape[2]))
-        out[:, self.elements] = np.add.reduceat(x, self.gestart, axis=1)
-        return out
+        return np.matmul(self.gemat, x)
 
     def by_group(self, magnet: np.ndarray, oxide: np.ndarray) -> np.ndarray:
         """Route pools ``[T, E, S]`` -> ``[T, G, S]``."""

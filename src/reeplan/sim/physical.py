@@ -44,6 +44,7 @@ output: nothing a foreign control denies comes back.
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 
 import numpy as np
@@ -132,6 +133,52 @@ def pack(net: Network, comp: Compiled | None, S: int, q: list[np.ndarray] | None
          redirect: np.ndarray | None = None) -> Packed:
     """The inputs of :func:`propagate` as the fixed-shape arrays of the compiled kernel."""
     T, E = net.n_quarters, len(net.elements)
+    st = _static(net, comp)
+    N = st["mine"].shape[2]
+    K = len(q or [])
+    qa = np.zeros((max(K, 1), T, S))
+    for k, c in enumerate(q or []):
+        qa[k] = c[:, 0, :, 0]
+    bl_c = np.zeros_like(qa)
+    for k, c in enumerate(blended_c or []):
+        if c is not None:
+            bl_c[k] = c[:, 0, :, 0]
+    outages = outages or []
+    loss = np.zeros((max(1, len(outages)), T, S))
+    loss_mask = np.zeros((loss.shape[0], E, N), bool)
+    loss_stage = np.full(loss.shape[0], -1, np.int64)
+    for j, (stage, lost, mask) in enumerate(outages):
+        loss[j], loss_mask[j, :, :mask.shape[1]] = lost, mask
+        loss_stage[j] = _STAGES.index(stage)
+    has_cap = np.zeros(4, bool)
+    cap_idx = np.zeros((4, T, N, S if cap_t else 1), np.int64)
+    for stage, ti in (cap_t or {}).items():
+        i = _STAGES.index(stage)
+        has_cap[i] = True
+        cap_idx[i, :, :ti.shape[2], :] = ti.transpose(1, 2, 0)
+    rated_a = np.zeros((4, T, E, S) if rated is not None else (4, 1, 1, 1))
+    if rated is not None:
+        for i, key in enumerate(("magnet", "oxide", "magnet_total", "oxide_total")):
+            rated_a[i] = rated[key]
+    rho = np.zeros((1, 1, 1)) if redirect is None else np.ascontiguousarray(redirect, float)
+    n_bl = st["n_bl"] if blended_c is not None else np.zeros(5, np.int64)
+    return Packed(**{**st, "n_bl": n_bl}, q=qa, bl_c=bl_c, loss=loss, loss_mask=loss_mask,
+                  loss_stage=loss_stage, has_cap=has_cap, cap_t=cap_idx,
+                  has_rated=rated is not None, rated=rated_a, has_rho=redirect is not None,
+                  rho=rho)
+
+
+_CACHE: dict[tuple[int, int], tuple[weakref.ref, object, dict[str, object]]] = {}
+
+
+def _static(net: Network, comp: Compiled | None) -> dict[str, object]:
+    """The parts of :class:`Packed` that depend only on the network and the scenario, packed
+    once and shared by every chunk (``cell_g`` alone is tens of MB)."""
+    key = (id(net), id(comp))
+    hit = _CACHE.get(key)
+    if hit is not None and hit[0]() is net and (comp is None or hit[1]() is comp):  # type: ignore[operator]
+        return hit[2]
+    T, E = net.n_quarters, len(net.elements)
     nn = np.array([len(net.nodes[s]) for s in _STAGES])
     N = int(nn.max())
     c_of = {c: i for i, c in enumerate(net.countries)}
@@ -148,80 +195,57 @@ def pack(net: Network, comp: Compiled | None, S: int, q: list[np.ndarray] | None
 
     xn = np.zeros((5, N), bool)
     if comp is not None:
-        for i, st in enumerate(_STAGES):
-            xn[i, :nn[i]] = comp.x_nodes[st]
-    capacity = np.stack([pad(net.capacity[st], (2,)) for st in _STAGES[:4]])
-    share = np.stack([pad(net.share[link], (2, 3)) for link in LINKS])
-    K = len(q or [])
-    qa = np.zeros((max(K, 1), T, S))
-    for k, c in enumerate(q or []):
-        qa[k] = c[:, 0, :, 0]
+        for i, stage in enumerate(_STAGES):
+            xn[i, :nn[i]] = comp.x_nodes[stage]
+    K = len(comp.parts) if comp is not None else 0
     cells = [comp.cells.get(link, ()) if comp is not None else () for link in LINKS]
-    n_cells = np.array([len(c) for c in cells])
+    n_cells = np.array([len(c) for c in cells], np.int64)
     cell_g = np.zeros((5, max(1, n_cells.max()), T, E, N, N))
     cell_members = np.zeros((5, cell_g.shape[1], max(K, 1)), bool)
     for li, groups in enumerate(cells):
         for j, (members, rows, G) in enumerate(groups):
             cell_g[li, j, :, :, rows, :G.shape[-1]] = G.transpose(2, 0, 1, 3)
             cell_members[li, j, list(members)] = True
-    bl = [comp.blended.get(link, ()) if comp is not None and blended_c is not None else ()
-          for link in LINKS]
-    n_bl = np.array([len(b) for b in bl])
+    bl = [comp.blended.get(link, ()) if comp is not None else () for link in LINKS]
+    n_bl = np.array([len(b) for b in bl], np.int64)
     bl_g = np.zeros((5, max(1, n_bl.max()), T, E, N, N))
     bl_k = np.zeros((5, bl_g.shape[1]), np.int64)
     for li, entries in enumerate(bl):
         for b, (k, G) in enumerate(entries):
             bl_g[li, b] = pad(G, (2, 3))
             bl_k[li, b] = k
-    bl_c = np.zeros_like(qa)
-    for k, c in enumerate(blended_c or []):
-        if c is not None:
-            bl_c[k] = c[:, 0, :, 0]
     deminimis = np.zeros(max(K, 1))
     if comp is not None and K:
         deminimis[:len(comp.deminimis)] = comp.deminimis
-    outages = outages or []
-    loss = np.zeros((max(1, len(outages)), T, S))
-    loss_mask = np.zeros((loss.shape[0], E, N), bool)
-    loss_stage = np.full(loss.shape[0], -1, np.int64)
-    for j, (st, lost, mask) in enumerate(outages):
-        loss[j], loss_mask[j, :, :mask.shape[1]], loss_stage[j] = lost, mask, _STAGES.index(st)
-    has_cap = np.zeros(4, bool)
-    cap_idx = np.zeros((4, T, N, S if cap_t else 1), np.int64)
-    for st, ti in (cap_t or {}).items():
-        i = _STAGES.index(st)
-        has_cap[i] = True
-        cap_idx[i, :, :ti.shape[2], :] = ti.transpose(1, 2, 0)
-    rated_a = np.zeros((4, T, E, S) if rated is not None else (4, 1, 1, 1))
-    if rated is not None:
-        for i, key in enumerate(("magnet", "oxide", "magnet_total", "oxide_total")):
-            rated_a[i] = rated[key]
     has_claim = np.zeros(3, bool)
     base_in = np.zeros((3, T, E, N))
-    if redirect is not None and comp is not None:
-        for li, (link, stage) in enumerate(PROCESS):
-            up = link.split(">")[0]
-            xo, xd = comp.x_nodes[up], comp.x_nodes[stage]
-            f = net.share[link]
-            if xd.any() and (f[:, :, ~xo][..., xd] > 0).any():
-                has_claim[li] = True
-                base_in[li, :, :, :nn[_STAGES.index(stage)]] = np.einsum(
-                    "teo,teod->ted", net.output[up], f)
+    for li, (link, stage) in enumerate(PROCESS if comp is not None else ()):
+        up = link.split(">")[0]
+        xo, xd = comp.x_nodes[up], comp.x_nodes[stage]  # type: ignore[union-attr]
+        f = net.share[link]
+        if xd.any() and (f[:, :, ~xo][..., xd] > 0).any():
+            has_claim[li] = True
+            base_in[li, :, :, :nn[_STAGES.index(stage)]] = np.einsum(
+                "teo,teod->ted", net.output[up], f)
     up_of = [link.split(">")[0] for link in LINKS]
     out_used = np.array([sum(1 << m for m, u in enumerate(up_of) if u == up_of[li])
                          for li in range(5)], np.int64)
-    xi = np.array([net.export_share.get(("CHN", up_of[3 + r]), 1.0) for r in range(2)])
-    return Packed(
-        n_nodes=nn.astype(np.int64), mine=np.ascontiguousarray(pad(net.output["mining"], (2,))),
-        capacity=capacity, share=share,
-        yields=np.array([1.0, net.yields["separation"], net.yields["metal"],
-                         net.yields["magnet"]]),
-        xn=xn, us=np.array([node(st, "USA") for st in _STAGES], np.int64),
-        cn=np.array([node(st, "CHN") for st in _STAGES], np.int64),
-        row_end=node("end_use", "ROW"), xi=xi, out_used=out_used, q=qa, cell_g=cell_g,
-        cell_members=cell_members, n_cells=n_cells.astype(np.int64), bl_g=bl_g, bl_k=bl_k,
-        n_bl=n_bl.astype(np.int64), bl_c=bl_c, deminimis=deminimis, loss=loss,
-        loss_mask=loss_mask, loss_stage=loss_stage, has_cap=has_cap, cap_t=cap_idx,
-        has_rated=rated is not None, rated=rated_a, has_rho=redirect is not None,
-        rho=redirect if redirect is not None else np.zeros((1, 1, 1)), has_claim=has_claim,
-        base_in=base_in)
+    out = {
+        "n_nodes": nn.astype(np.int64), "mine": np.ascontiguousarray(pad(net.output["mining"],
+                                                                           (2,))),
+        "capacity": np.stack([pad(net.capacity[s], (2,)) for s in _STAGES[:4]]),
+        "share": np.stack([pad(net.share[link], (2, 3)) for link in LINKS]),
+        "yields": np.array([1.0, net.yields["separation"], net.yields["metal"],
+                            net.yields["magnet"]]),
+        "xn": xn, "us": np.array([node(s, "USA") for s in _STAGES], np.int64),
+        "cn": np.array([node(s, "CHN") for s in _STAGES], np.int64),
+        "row_end": node("end_use", "ROW"),
+        "xi": np.array([net.export_share.get(("CHN", up_of[3 + r]), 1.0) for r in range(2)]),
+        "out_used": out_used, "cell_g": cell_g, "cell_members": cell_members,
+        "n_cells": n_cells, "bl_g": bl_g, "bl_k": bl_k, "n_bl": n_bl, "deminimis": deminimis,
+        "has_claim": has_claim, "base_in": base_in,
+    }
+    if len(_CACHE) > 16:
+        _CACHE.clear()
+    _CACHE[key] = (weakref.ref(net), weakref.ref(comp) if comp is not None else None, out)
+    return out
