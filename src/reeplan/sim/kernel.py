@@ -66,8 +66,8 @@ class Packed(NamedTuple):
     base_in: np.ndarray      # [3, T, E, N] pre-shock input of each plant
 
 
-_UP_A = np.array(_UP)
-_DN_A = np.array(_DN)
+_UP_A = _UP
+_DN_A = _DN
 
 
 @njit(cache=True, nogil=True)
@@ -137,25 +137,25 @@ def _clip(nd, inA, inC):
 
 
 @njit(cache=True, nogil=True)
-def _capv(p, st, t, e, n, out):
+def _capv(capacity, has_cap, cap_t, st, t, e, n, out):
     """Capacity ``[S]`` of node ``n`` of stage ``st`` after project delays."""
-    base = p.capacity[st, t, e, n]
-    if p.has_cap[st]:
-        ti = p.cap_t[st, t, n]
+    base = capacity[st, t, e, n]
+    if has_cap[st]:
+        ti = cap_t[st, t, n]
         for s in range(out.shape[0]):
-            out[s] = min(p.capacity[st, ti[s], e, n], base)
+            out[s] = min(capacity[st, ti[s], e, n], base)
     else:
         out[:] = base
 
 
 @njit(cache=True, nogil=True)
-def _keepv(p, st, t, e, n, out):
+def _keepv(loss, loss_stage, loss_mask, st, t, e, n, out):
     """Share ``[S]`` of node ``n``'s output surviving the outages of stage ``st``."""
     out[:] = 1.0
-    for j in range(p.loss.shape[0]):
-        if p.loss_stage[j] == st and p.loss_mask[j, e, n]:
+    for j in range(loss.shape[0]):
+        if loss_stage[j] == st and loss_mask[j, e, n]:
             for s in range(out.shape[0]):
-                out[s] *= 1.0 - p.loss[j, t, s]
+                out[s] *= 1.0 - loss[j, t, s]
 
 
 @njit(cache=True, nogil=True)
@@ -192,16 +192,17 @@ def _reallocate(f, xo, xd, no, nd, C, inA, inC, claim, rho, cx, pool, total):
 
 
 @njit(cache=True, nogil=True)
-def _divert(p, L, t, e, u_up, u_dn, A, C, want, inA, inC, end_use, moved_out):
+def _divert(share, n_nodes, out_used, L, t, e, u_up, u_dn, A, C, want, inA, inC, end_use,
+            moved_out):
     """Move up to ``want [S]`` of US node ``u_up``'s unallocated or exported output on link
     ``L`` to US node ``u_dn`` (``moved_out``: the amount moved)."""
-    nd = p.n_nodes[_DN_A[L]]
-    f = p.share[L, t, e, u_up]
+    nd = n_nodes[_DN_A[L]]
+    f = share[L, t, e, u_up]
     used = 0.0
     for m in range(5):
-        if p.out_used[L] >> m & 1:
-            for d in range(p.n_nodes[_DN_A[m]]):
-                used += p.share[m, t, e, u_up, d]
+        if out_used[L] >> m & 1:
+            for d in range(n_nodes[_DN_A[m]]):
+                used += share[m, t, e, u_up, d]
     fsum = 0.0
     for d in range(nd):
         fsum += f[d]
@@ -229,92 +230,101 @@ def _divert(p, L, t, e, u_up, u_dn, A, C, want, inA, inC, end_use, moved_out):
 
 
 @njit(cache=True, nogil=True)
-def _link(p, L, t, e, A, C, inA, inC, qc, den, tmp):
+def _link(share, cell_g, n_cells, bl_g, bl_k, n_bl, bl_c, deminimis, n_nodes, cn, L, t, e, A, C,
+          inA, inC, qc, den, tmp):
     """Inflows of link ``L``'s destinations after the controls, clipped at zero."""
     up, dn = _UP_A[L], _DN_A[L]
-    no, nd = p.n_nodes[up], p.n_nodes[dn]
-    _flow(p.share[L, t, e], no, nd, A, C, inA, inC)
-    _controls(p.cell_g[L, :, t, e], qc[L], p.n_cells[L], no, nd, A, inA, p.cn[up], den)
-    _blended(p.bl_g[L, :, t, e], p.bl_k[L], p.n_bl[L], p.bl_c[:, t], p.deminimis, no, nd, A, C,
+    no, nd = n_nodes[up], n_nodes[dn]
+    _flow(share[L, t, e], no, nd, A, C, inA, inC)
+    _controls(cell_g[L, :, t, e], qc[L], n_cells[L], no, nd, A, inA, cn[up], den)
+    _blended(bl_g[L, :, t, e], bl_k[L], n_bl[L], bl_c[:, t], deminimis, no, nd, A, C,
              inC, tmp)
     _clip(nd, inA, inC)
 
 
 @njit(cache=True, nogil=True)
-def run_kernel(p, T, E, S, dom, imp, imp_x, row, home, denied, world, diverted):
-    """Propagate every quarter and element; fills the ``[.., T, E, S]`` output arrays."""
-    N = p.mine.shape[2]
-    K = p.q.shape[0]
+def run_kernel(n_nodes, mine, capacity, share, yields, xn, us, cn, row_end, xi, out_used, q,
+               cell_g, cell_members, n_cells, bl_g, bl_k, n_bl, bl_c, deminimis, loss,
+               loss_mask, loss_stage, has_cap, cap_t, has_rated, rated, has_rho, rho, has_claim,
+               base_in, T, E, S, dom, imp, imp_x, row, home, denied, world, diverted):
+    """Propagate every quarter and element; fills the ``[.., T, E, S]`` output arrays.
+
+    Takes the fields of a :class:`Packed` in order (``run_kernel(*packed, T, E, S, ...)``):
+    separate arguments keep the compile time short."""
+    N = mine.shape[2]
+    K = q.shape[0]
     A = np.zeros((4, N, S))
     C = np.zeros((4, N, S))
     inA = np.zeros((N, S))
     inC = np.zeros((N, S))
     claim = np.zeros((N, S))
     cx = np.zeros((N, S))
-    qc = np.zeros((5, p.cell_members.shape[1], S))
+    qc = np.zeros((5, cell_members.shape[1], S))
     capv = np.zeros(S)
     keepv = np.zeros(S)
     v1 = np.zeros(S)
     v2 = np.zeros(S)
     v3 = np.zeros(S)
-    u_end = p.us[4]
+    u_end = us[4]
     for t in range(T):
         for L in range(5):
-            for j in range(p.n_cells[L]):
+            for j in range(n_cells[L]):
                 for s in range(S):
                     keep = 1.0
                     for k in range(K):
-                        if p.cell_members[L, j, k]:
-                            keep *= 1.0 - p.q[k, t, s]
+                        if cell_members[L, j, k]:
+                            keep *= 1.0 - q[k, t, s]
                     qc[L, j, s] = 1.0 - keep
         for e in range(E):
             den = denied[t, e]
-            for n in range(p.n_nodes[0]):
-                _keepv(p, 0, t, e, n, keepv)
-                _capv(p, 0, t, e, n, capv)
-                base, full = p.mine[t, e, n], p.capacity[0, t, e, n]
+            for n in range(n_nodes[0]):
+                _keepv(loss, loss_stage, loss_mask, 0, t, e, n, keepv)
+                _capv(capacity, has_cap, cap_t, 0, t, e, n, capv)
+                base, full = mine[t, e, n], capacity[0, t, e, n]
                 for s in range(S):
                     m = base
-                    if p.has_cap[0]:
+                    if has_cap[0]:
                         m = max(m - max(full - capv[s], 0.0), 0.0)
                     m *= keepv[s]
-                    a = m if p.xn[0, n] else 0.0
+                    a = m if xn[0, n] else 0.0
                     A[0, n, s] = a
                     C[0, n, s] = m - a
             for L in range(3):
                 up, st = _UP_A[L], _DN_A[L]
-                nd = p.n_nodes[st]
-                y = p.yields[st]
-                _link(p, L, t, e, A[up], C[up], inA, inC, qc, den, v1)
-                if p.has_rho and p.has_claim[L]:
+                nd = n_nodes[st]
+                y = yields[st]
+                _link(share, cell_g, n_cells, bl_g, bl_k, n_bl, bl_c, deminimis, n_nodes, cn, L,
+                      t, e, A[up], C[up], inA, inC, qc, den, v1)
+                if has_rho and has_claim[L]:
                     for d in range(nd):
-                        _capv(p, st, t, e, d, capv)
+                        _capv(capacity, has_cap, cap_t, st, t, e, d, capv)
                         for s in range(S):
-                            claim[d, s] = 0.0 if p.xn[st, d] else min(p.base_in[L, t, e, d],
+                            claim[d, s] = 0.0 if xn[st, d] else min(base_in[L, t, e, d],
                                                                        capv[s] / y)
-                    _reallocate(p.share[L, t, e], p.xn[up], p.xn[st], p.n_nodes[up], nd, C[up],
-                                inA, inC, claim, p.rho[t, e], cx, v1, v2)
-                u_up, u_dn = p.us[up], p.us[st]
-                if p.has_rated and u_up >= 0 and u_dn >= 0:
-                    _capv(p, st, t, e, u_dn, capv)
+                    _reallocate(share[L, t, e], xn[up], xn[st], n_nodes[up], nd, C[up],
+                                inA, inC, claim, rho[t, e], cx, v1, v2)
+                u_up, u_dn = us[up], us[st]
+                if has_rated and u_up >= 0 and u_dn >= 0:
+                    _capv(capacity, has_cap, cap_t, st, t, e, u_dn, capv)
                     for s in range(S):
                         got = inA[u_dn, s] + inC[u_dn, s]
-                        mag = p.rated[0, t, e, s] / p.yields[3]
-                        req = mag if st == 3 else (mag / p.yields[2] if st == 2 else
-                                                   (mag / p.yields[2] + p.rated[1, t, e, s])
-                                                   / p.yields[1])
+                        mag = rated[0, t, e, s] / yields[3]
+                        req = mag if st == 3 else (mag / yields[2] if st == 2 else
+                                                   (mag / yields[2] + rated[1, t, e, s])
+                                                   / yields[1])
                         v1[s] = min(max(req - got, 0.0), max(capv[s] / y - got, 0.0))
-                    _divert(p, L, t, e, u_up, u_dn, A[up], C[up], v1, inA, inC, False, v2)
+                    _divert(share, n_nodes, out_used, L, t, e, u_up, u_dn, A[up], C[up], v1, inA,
+                            inC, False, v2)
                     for s in range(S):
                         diverted[t, e, s] += v2[s]
                 for d in range(nd):
-                    _keepv(p, st, t, e, d, keepv)
-                    _capv(p, st, t, e, d, capv)
-                    xd = p.xn[st, d]
+                    _keepv(loss, loss_stage, loss_mask, st, t, e, d, keepv)
+                    _capv(capacity, has_cap, cap_t, st, t, e, d, capv)
+                    xd = xn[st, d]
                     for s in range(S):
                         total = inA[d, s] + inC[d, s]
                         o = y * total
-                        if p.has_cap[st]:
+                        if has_cap[st]:
                             o = min(o, capv[s])
                         o *= keepv[s]
                         fa = 1.0 if xd else (inA[d, s] / total if total > 0 else 0.0)
@@ -323,48 +333,50 @@ def run_kernel(p, T, E, S, dom, imp, imp_x, row, home, denied, world, diverted):
             for r in range(2):
                 L = 3 + r
                 src = _UP_A[L]
-                no = p.n_nodes[src]
+                no = n_nodes[src]
                 As, Cs = A[src], C[src]
-                _link(p, L, t, e, As, Cs, inA, inC, qc, den, v1)
-                f = p.share[L, t, e]
+                _link(share, cell_g, n_cells, bl_g, bl_k, n_bl, bl_c, deminimis, n_nodes, cn, L,
+                      t, e, As, Cs, inA, inC, qc, den, v1)
+                f = share[L, t, e]
                 if u_end >= 0:
                     ds, dx, do = dom[r, t, e], imp_x[r, t, e], imp[r, t, e]
                     for o in range(no):
                         w = f[o, u_end]
                         for s in range(S):
                             v3[s] = As[o, s] * w + Cs[o, s] * w
-                        for j in range(p.n_cells[L]):
-                            g = p.cell_g[L, j, t, e, o, u_end]
+                        for j in range(n_cells[L]):
+                            g = cell_g[L, j, t, e, o, u_end]
                             if g != 0.0:
                                 for s in range(S):
                                     v3[s] -= qc[L, j, s] * As[o, s] * g
-                        for b in range(p.n_bl[L]):
-                            k = p.bl_k[L, b]
-                            g = p.bl_g[L, b, t, e, o, u_end]
+                        for b in range(n_bl[L]):
+                            k = bl_k[L, b]
+                            g = bl_g[L, b, t, e, o, u_end]
                             if g != 0.0:
-                                _over(As, Cs, o, p.deminimis[k], v1)
+                                _over(As, Cs, o, deminimis[k], v1)
                                 for s in range(S):
-                                    v3[s] -= p.bl_c[k, t, s] * v1[s] * g
-                        acc = ds if o == p.us[src] else (dx if p.xn[src, o] else do)
+                                    v3[s] -= bl_c[k, t, s] * v1[s] * g
+                        acc = ds if o == us[src] else (dx if xn[src, o] else do)
                         for s in range(S):
                             acc[s] += max(v3[s], 0.0)
-                    if p.has_rated and p.us[src] >= 0:
+                    if has_rated and us[src] >= 0:
                         for s in range(S):
-                            tot_r = p.rated[2 + r, t, e, s]
+                            tot_r = rated[2 + r, t, e, s]
                             covered = min((do[s] + dx[s]) / tot_r, 1.0) if tot_r > 0 else 1.0
-                            v1[s] = max(p.rated[r, t, e, s] * (1.0 - covered) - ds[s], 0.0)
-                        _divert(p, L, t, e, p.us[src], u_end, As, Cs, v1, inA, inC, True, v2)
+                            v1[s] = max(rated[r, t, e, s] * (1.0 - covered) - ds[s], 0.0)
+                        _divert(share, n_nodes, out_used, L, t, e, us[src], u_end, As, Cs, v1,
+                                inA, inC, True, v2)
                         for s in range(S):
                             ds[s] += v2[s]
                             diverted[t, e, s] += v2[s]
                             world[t, e, s] += v2[s]
-                for d in range(p.n_nodes[4]):
+                for d in range(n_nodes[4]):
                     for s in range(S):
                         world[t, e, s] += inA[d, s] + inC[d, s]
                         if d != u_end:
                             row[t, e, s] += inA[d, s] + inC[d, s]
-                i_cn = p.cn[src]
-                if p.row_end >= 0 and i_cn >= 0:
-                    w = f[i_cn, p.row_end] * (1.0 - p.xi[r])
+                i_cn = cn[src]
+                if row_end >= 0 and i_cn >= 0:
+                    w = f[i_cn, row_end] * (1.0 - xi[r])
                     for s in range(S):
                         home[t, e, s] += (As[i_cn, s] + Cs[i_cn, s]) * w

@@ -116,7 +116,7 @@ def propagate(net: Network, comp: Compiled | None, S: int, q: list[np.ndarray] |
     z = [np.zeros((T, E, S)) for _ in range(6)]
     dom, imp, imp_x = (np.zeros((2, T, E, S)) for _ in range(3))
     row, home, denied, world, diverted = z[:5]
-    run_kernel(p, T, E, S, dom, imp, imp_x, row, home, denied, world, diverted)
+    run_kernel(*p, T, E, S, dom, imp, imp_x, row, home, denied, world, diverted)
     routes = ("magnet", "oxide")
     if p.us[4] < 0:
         dom[:] = imp[:] = imp_x[:] = 0.0
