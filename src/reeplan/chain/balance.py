@@ -31,27 +31,33 @@ def calc_balance_residuals(data: xr.Dataset) -> dict[str, xr.DataArray]:
     inflow: its output enters the system. Receiving nodes are never sent more than they can
     process, so their own stock change is zero.
     """
-    d = data
+    coords = {"element": data.element.values, "year": data.year.values,
+              "country": data.country.values}
+    return {name: xr.DataArray(res, dims=tuple(coords), coords=coords)
+            for name, res in _residuals(data).items()}
+
+
+def _residuals(d: xr.Dataset) -> dict[str, np.ndarray]:
+    """The residuals of :func:`calc_balance_residuals` as plain ``[E, Y, C]`` arrays."""
     flow = d["flow"].transpose("element", "link", "year", "origin", "destination").values
     inflow = flow.sum(-2)  # element, link, year, country (destination)
     outflow = flow.sum(-1)  # element, link, year, country (origin)
     stage_to = d["flow"].stage_to.values
     stage_from = d["flow"].stage_from.values
+    stages = list(d["output"].stage.values)
 
     def var(name: str, stage: str) -> np.ndarray:
-        return d[name].sel(stage=stage).transpose("element", "year", "country").values
+        arr = d[name].transpose("element", "stage", "year", "country").values
+        return arr[:, stages.index(stage)]
 
-    coords = {"element": d.element.values, "year": d.year.values, "country": d.country.values}
     residuals = {}
     for stage in ("mining", "separation", "metal", "magnet"):
         into = inflow[:, stage_to == stage].sum(1)
         out_of = outflow[:, stage_from == stage].sum(1)
         produced = var("output", stage)
-        res_in = np.zeros_like(produced) if stage == "mining" else (
+        residuals[f"in:{stage}"] = np.zeros_like(produced) if stage == "mining" else (
             into - produced - var("loss", stage))
-        res_out = produced - out_of - var("unallocated", stage)
-        residuals[f"in:{stage}"] = xr.DataArray(res_in, dims=tuple(coords), coords=coords)
-        residuals[f"out:{stage}"] = xr.DataArray(res_out, dims=tuple(coords), coords=coords)
+        residuals[f"out:{stage}"] = produced - out_of - var("unallocated", stage)
     return residuals
 
 
@@ -62,15 +68,16 @@ def check_mass_balance(data: xr.Dataset) -> None:
     with the size of the system, and every flow and stock must be non-negative.
     """
     d = data
-    scale = max(float(np.abs(d["flow"]).max()), float(np.abs(d["output"]).max()), 1.0)
+    scale = max(float(np.abs(d["flow"].values).max(initial=0.0)),
+                float(np.abs(d["output"].values).max(initial=0.0)), 1.0)
     tol = RELATIVE_TOLERANCE * scale
     bad = []
-    for name, res in calc_balance_residuals(data).items():
+    for name, res in _residuals(data).items():
         worst = float(np.abs(res).max()) if res.size else 0.0
         if not np.isfinite(worst) or worst > tol:
             bad.append(f"{name}: residual {worst:.3g} t (tolerance {tol:.3g} t)")
     for var in ("flow", "output", "loss", "unallocated"):
-        neg = float(d[var].min())
+        neg = float(d[var].values.min(initial=0.0))
         if neg < -tol:
             bad.append(f"{var}: negative value {neg:.3g}")
     if bad:

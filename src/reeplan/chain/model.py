@@ -322,6 +322,7 @@ class _Context:
         self.ds, self.elements, self.countries, self.years = ds, elements, countries, years
         self.params, self.o2m, self.per_fac = params, o2m.values, per_fac
         self._feed_cache: dict[str, list[Contract]] = {}
+        self._link_cache: dict[tuple[str, ...], list[tuple]] = {}
 
     def contracts(self, stage: str, supply: np.ndarray,
                   forms: tuple[str, ...] | None = None) -> list[Contract]:
@@ -334,10 +335,26 @@ class _Context:
         return out
 
     def _links(self, forms: tuple[str, ...], supply: np.ndarray) -> list[Contract]:
+        out: list[Contract] = []
+        for i, j, covered, active, share, qty, form, lid in self._parsed_links(forms):
+            if share is not None:
+                amount = np.where(covered[:, None] & active[None, :], share, 0.0)
+                out.append(Contract(i, j, amount, "share", lid))
+            else:
+                amount = self._split(qty, form, supply[..., i], covered) * active[None, :]
+                out.append(Contract(i, j, amount, "quantity", lid))
+        return out
+
+    def _parsed_links(self, forms: tuple[str, ...]) -> list[tuple]:
+        """Trade links of ``forms`` between two modelled countries, parsed once: origin,
+        destination, elements covered, years active, share or quantity, form, id."""
+        key = ("links", *forms)
+        if key in self._link_cache:
+            return self._link_cache[key]
         links = self.ds["trade_links"]
         links = links[links["form"].isin(forms)]
-        out: list[Contract] = []
         idx = {c: i for i, c in enumerate(self.countries)}
+        parsed = []
         for lid, link in links.iterrows():
             i, j = idx.get(link["exporter"]), idx.get(link["importer"])
             if i is None or j is None or i == j:
@@ -347,16 +364,16 @@ class _Context:
             first = int(link["year_start"]) if link["year_start"] == link["year_start"] and \
                 link["year_start"] is not None else last
             has_share = link["share"] is not None and link["share"] == link["share"]
-            active = (self.years >= first) & (self.years <= last)
             if has_share:
                 active = self.years >= first  # import structures persist until replaced
-                amount = np.where(covered[:, None] & active[None, :], float(link["share"]), 0.0)
-                out.append(Contract(i, j, amount, "share", str(lid)))
+                parsed.append((i, j, covered, active, float(link["share"]), None, link["form"],
+                               str(lid)))
             else:
-                amount = self._split(float(link["quantity"]), link["form"], supply[..., i],
-                                     covered) * active[None, :]
-                out.append(Contract(i, j, amount, "quantity", str(lid)))
-        return out
+                active = (self.years >= first) & (self.years <= last)
+                parsed.append((i, j, covered, active, None, float(link["quantity"]),
+                               link["form"], str(lid)))
+        self._link_cache[key] = parsed
+        return parsed
 
     def _split(self, qty: float, form: str, origin_supply: np.ndarray, covered: np.ndarray
                ) -> np.ndarray:
