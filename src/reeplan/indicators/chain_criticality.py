@@ -22,8 +22,8 @@ from reeplan.io.dataset import Dataset
 __all__ = ["chain_criticality"]
 
 
-def _inputs(ds: Dataset, chain: SupplyChain, element: str, stage: str, year: int
-            ) -> CriticalityInputs | None:
+def _inputs(ds: Dataset, chain: SupplyChain, element: str, stage: str, year: int,
+            stage_nir: xr.DataArray) -> CriticalityInputs | None:
     d = chain.data
     out = d["output"].sel(element=element, stage=stage, year=year).drop_sel(
         country="ROW", errors="ignore")
@@ -38,7 +38,7 @@ def _inputs(ds: Dataset, chain: SupplyChain, element: str, stage: str, year: int
     imports = received.where(received.country != "USA", 0.0)
     total_imports = float(imports.sum())
     import_shares = calc_shares(imports) if total_imports > 0 else xr.zeros_like(imports)
-    nir = float(calc_stage_nir(chain).sel(element=element, stage=stage, year=year))
+    nir = float(stage_nir.sel(element=element, stage=stage, year=year))
     ir = 1.0 if np.isnan(nir) else float(np.clip(nir, 0.0, 1.0))
     group = str(ds["elements"].loc[element, "group"])
     pid = "eol_rir_hree" if group == "HREE" else "eol_rir_lree"
@@ -68,9 +68,10 @@ def chain_criticality(ds: Dataset, chain: SupplyChain, year: int,
     except ReeError:  # a dataset without governance indicators has no criticality indices
         return pd.DataFrame()
     frames = []
+    stage_nir = calc_stage_nir(chain)  # every element, stage and year at once
     for stage in stages:
         inputs = {e: inp for e in elements
-                  if (inp := _inputs(ds, chain, e, stage, year)) is not None}
+                  if (inp := _inputs(ds, chain, e, stage, year, stage_nir)) is not None}
         if inputs:
             frames.append(criticality_table(inputs, wgi, ps, level="element"))
     if not frames:

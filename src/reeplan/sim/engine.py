@@ -35,7 +35,7 @@ import numpy as np
 from reeplan.sim.allocation import Uses, allocate, stocks
 from reeplan.sim.metrics import calc_ttr, calc_tts
 from reeplan.sim.network import ROUTES, Network
-from reeplan.sim.physical import Physical, propagate
+from reeplan.sim.physical import Physical, base_flows, propagate
 from reeplan.sim.shocks import Compiled
 
 __all__ = ["run_batch", "timing"]
@@ -194,7 +194,7 @@ def run_batch(net: Network, comp: Compiled, P: dict[str, np.ndarray], S: int,
     phys = propagate(net, comp, S, sh["deny"], sh["outages"], sh["cap_t"], rated,  # type: ignore[arg-type]
                      sh["blended"], sh["redirect"])  # type: ignore[arg-type]
     del sh["outages"], sh["cap_t"], sh["deny"], sh["blended"], sh["redirect"]
-    base = propagate(net, None, 1)
+    base = base_flows(net)
     mk = _market(net, comp, P, phys, base, demand, uses)
     deny_mil: np.ndarray = sh["deny_mil"]  # type: ignore[assignment]
     x_mil = {r: phys.imp_x[r] * deny_mil for r in ROUTES}

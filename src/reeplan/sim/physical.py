@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import weakref
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -53,7 +54,7 @@ from reeplan.sim.kernel import LINKS, Packed, run_kernel
 from reeplan.sim.network import PROCESS, Network
 from reeplan.sim.shocks import Compiled
 
-__all__ = ["Physical", "pack", "propagate"]
+__all__ = ["Physical", "base_flows", "pack", "propagate"]
 
 _STAGES = ("mining", "separation", "metal", "magnet", "end_use")
 Outage = tuple[str, np.ndarray, np.ndarray]
@@ -126,6 +127,17 @@ def propagate(net: Network, comp: Compiled | None, S: int, q: list[np.ndarray] |
                     np.maximum(row - home, 0.0), home, denied, world, diverted)
 
 
+def base_flows(net: Network) -> Physical:
+    """The unshocked chain's flows (one sample), computed once per network."""
+    key = (id(net), -1)
+    hit = _CACHE.get(key)
+    if hit is not None and hit[0]() is net:
+        return hit[2]
+    out = propagate(net, None, 1)
+    _CACHE[key] = (weakref.ref(net), None, out)
+    return out
+
+
 def pack(net: Network, comp: Compiled | None, S: int, q: list[np.ndarray] | None = None,
          outages: list[Outage] | None = None, cap_t: dict[str, np.ndarray] | None = None,
          rated: dict[str, np.ndarray] | None = None,
@@ -168,7 +180,9 @@ def pack(net: Network, comp: Compiled | None, S: int, q: list[np.ndarray] | None
                   rho=rho)
 
 
-_CACHE: dict[tuple[int, int], tuple[weakref.ref, object, dict[str, object]]] = {}
+_CACHE: dict[tuple[int, int], tuple[weakref.ref, Any, Any]] = {}
+"""Packed static inputs and base flows by ``(id(net), id(comp))``; weak references confirm
+the objects are still the ones the ids belonged to."""
 
 
 def _static(net: Network, comp: Compiled | None) -> dict[str, object]:
@@ -176,7 +190,7 @@ def _static(net: Network, comp: Compiled | None) -> dict[str, object]:
     once and shared by every chunk (``cell_g`` alone is tens of MB)."""
     key = (id(net), id(comp))
     hit = _CACHE.get(key)
-    if hit is not None and hit[0]() is net and (comp is None or hit[1]() is comp):  # type: ignore[operator]
+    if hit is not None and hit[0]() is net and (comp is None or hit[1]() is comp):
         return hit[2]
     T, E = net.n_quarters, len(net.elements)
     nn = np.array([len(net.nodes[s]) for s in _STAGES])
