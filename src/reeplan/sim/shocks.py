@@ -11,7 +11,8 @@ covered by the same set of controls form one group :math:`j` with matrix
           c_k = \text{window}_k - a_k \cdot \text{after-delay}_k
 
 (the share of a quarter the control is in force, less the approved share after the licence
-delay), so the engine evaluates :math:`A\,f - \sum_j q_j\, A\,G_j` as batched matrix products.
+delay), so the engine evaluates :math:`A\,f - \sum_j q_j\, A\,G_j` per quarter and element
+(:mod:`reeplan.sim.kernel`).
 """
 
 from __future__ import annotations
