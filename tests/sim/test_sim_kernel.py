@@ -13,7 +13,7 @@ import pytest
 from tests.sim.conftest import DATA
 from tests.sim.physical_numpy import propagate_numpy
 
-from reeplan.sim import compile_scenario, engine, load_scenario
+from reeplan.sim import compile_scenario, engine, load_scenario, scenario_from_dict
 from reeplan.sim.presets import list_presets
 from reeplan.sim.shocks import draw
 from reeplan.sim.threats import compile_threats, load_threat_model
@@ -54,3 +54,32 @@ def test_kernel_matches_numpy_on_the_hand_made_network(simnet, monkeypatch) -> N
     net = simnet[2]
     comp = compile_scenario(load_scenario(DATA / "hand_ban.yaml"), net)
     _check(*_both(net, comp, monkeypatch), "hand_ban")
+
+
+def test_kernel_matches_numpy_with_blended_lots_and_without_dpa(bundled_net, monkeypatch
+                                                                 ) -> None:
+    """The paths no preset takes: blended-lot foreign-product rules and DPA Title I off."""
+    net = bundled_net[2]
+    raw = load_scenario("heavy-ree-embargo-plus-myanmar").model_dump()
+    for c in raw["export_controls"]:
+        if c["foreign_product_rule"] is not None:
+            c["foreign_product_rule"]["lots"] = "blended"
+    comp = compile_scenario(scenario_from_dict(raw), net)
+    assert sum(len(v) for v in comp.blended.values()) > 0
+    _check(*_both(net, comp, monkeypatch), "blended")
+    off = compile_scenario(scenario_from_dict({**raw, "dpa": {"in_force": False}}), net)
+    _check(*_both(net, off, monkeypatch), "dpa off")
+
+
+def test_kernel_matches_numpy_on_the_unshocked_chain(bundled_net) -> None:
+    """The base flows every batch compares with (``comp=None``)."""
+    from reeplan.sim.physical import propagate
+
+    net = bundled_net[2]
+    fast, ref = propagate(net, None, 1), propagate_numpy(net, None, 1)
+    for name in ("row", "china_home", "denied_cn", "world", "diverted"):
+        _check({name: getattr(fast, name)}, {name: getattr(ref, name)}, "base")
+    for name in ("dom", "imp", "imp_x"):
+        for route in ("magnet", "oxide"):
+            _check({name: getattr(fast, name)[route]}, {name: getattr(ref, name)[route]}, "base")
+    assert ref.world.sum() > 0
