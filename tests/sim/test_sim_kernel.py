@@ -1,15 +1,17 @@
-"""The compiled propagation kernel gives the numbers of the whole-array numpy formulation.
+"""The compiled kernels give the numbers of the whole-array numpy formulation.
 
 Every bundled preset, the threat model and the hand-made scenarios run through
-:func:`reeplan.sim.engine.run_batch` twice, once with the kernel and once with the numpy
-oracle (:mod:`tests.sim.physical_numpy`), on the same sampled parameters; every output and
-every diagnostic flow must agree to 1e-9 t relative.
+:func:`reeplan.sim.engine.run_batch` twice, once with the compiled propagation and allocation
+(:mod:`reeplan.sim.kernel`, :mod:`reeplan.sim.alloc_kernel`) and once with the numpy oracles
+(:mod:`tests.sim.physical_numpy`, :mod:`tests.sim.allocation_numpy`), on the same sampled
+parameters; every output and every diagnostic flow must agree to 1e-9 t relative.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
+from tests.sim.allocation_numpy import allocate_numpy, stocks_numpy
 from tests.sim.conftest import DATA
 from tests.sim.physical_numpy import propagate_numpy
 
@@ -24,6 +26,8 @@ def _both(net, comp, monkeypatch, n=40, seed=3):
     fast = engine.run_batch(net, comp, P, n, diagnostics=True)
     with monkeypatch.context() as m:
         m.setattr(engine, "propagate", propagate_numpy)
+        m.setattr(engine, "allocate", allocate_numpy)
+        m.setattr(engine, "stocks", stocks_numpy)
         ref = engine.run_batch(net, comp, P, n, diagnostics=True)
     return fast, ref
 

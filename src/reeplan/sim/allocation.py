@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from reeplan.sim.alloc_kernel import allocate_kernel, stocks_kernel
 from reeplan.sim.network import Network
 
 __all__ = ["Uses", "allocate", "stocks"]
@@ -116,7 +117,7 @@ class Uses:
 
 def allocate(uses: Uses, need: np.ndarray, pools: dict[str, np.ndarray], dpa_on: np.ndarray,
              dx_share: float) -> dict[str, np.ndarray]:
-    """Steps 1–3 for every quarter at once.
+    """Steps 1–3 for every quarter (compiled: :func:`reeplan.sim.alloc_kernel.allocate_kernel`).
 
     Parameters
     ----------
@@ -138,32 +139,23 @@ def allocate(uses: Uses, need: np.ndarray, pools: dict[str, np.ndarray], dpa_on:
         ``dom_unrated`` and ``dom_defense`` (US-jurisdiction output served to unrated and
         defense uses, ``[T, G, S]``).
     """
-    dfn = uses.defense[None, :, None]
-    g1 = uses.pro_rata(pools["x_mil"], need * ~dfn)
-    rem = need - g1
-    g2 = uses.pro_rata(pools["free"], rem)
-    rem = rem - g2
-    dom = pools["dom"]
-    served = np.zeros_like(rem)
-    left = dom
-    rem_def = rem * dfn
-    for tier in (rem_def * dx_share, rem_def * (1.0 - dx_share), rem * ~dfn):
-        got = uses.pro_rata(left, tier)  # DX, then DO, then unrated (15 CFR 700.14)
-        served += got
-        left = left - uses.gsum(got)
-    prio = dpa_on[:, None, None]
-    served = np.where(prio, served, uses.pro_rata(dom, rem))
-    rem = rem - served
-    spare = (pools["x_mil"] - uses.gsum(g1)) + (pools["free"] - uses.gsum(g2)) + \
-        (dom - uses.gsum(served))
-    return {"short": np.maximum(rem, 0.0), "spare": np.maximum(spare, 0.0), "served": served,
-            "dom_unrated": uses.gsum(served * ~dfn), "dom_defense": uses.gsum(served * dfn)}
+    T, U, S = need.shape
+    G = len(uses.gstart)
+    out = {"short": np.empty((T, U, S)), "spare": np.empty((T, G, S)),
+           "served": np.empty((T, U, S)), "dom_unrated": np.empty((T, G, S)),
+           "dom_defense": np.empty((T, G, S))}
+    c = np.ascontiguousarray
+    allocate_kernel(c(need, float), c(pools["x_mil"], float), c(pools["free"], float),
+                    c(pools["dom"], float), c(dpa_on, bool), float(dx_share), c(uses.defense),
+                    c(uses.gstart, np.int64), out["short"], out["spare"], out["served"],
+                    out["dom_unrated"], out["dom_defense"])
+    return out
 
 
 def stocks(uses: Uses, demand: np.ndarray, short_pre: np.ndarray, spare: np.ndarray,
            cover: np.ndarray, nds: np.ndarray, release: bool, delay_days: np.ndarray,
            order_at: float | np.ndarray = np.inf) -> dict[str, np.ndarray]:
-    """Steps 4–5, quarter by quarter (the only loop: 64 quarters, every sample at once).
+    """Steps 4–5, quarter by quarter (compiled: :func:`reeplan.sim.alloc_kernel.stocks_kernel`).
 
     Parameters
     ----------
@@ -181,37 +173,13 @@ def stocks(uses: Uses, demand: np.ndarray, short_pre: np.ndarray, spare: np.ndar
         Quarter index of the release order (the first shock), a number or ``[S]``; a defense
         shortfall before it brings the order forward.
     """
-    T = short_pre.shape[0]
-    inv = demand[0] * cover[None, :]
-    dfn = uses.defense[:, None]
-    eu = uses.e
-    stock = nds[eu] * dfn  # [U, S]: each defense use holds its element's stock
-    delay = delay_days[None, :] / _DAYS_PER_QUARTER
-    first = np.broadcast_to(np.asarray(order_at, float), inv.shape[-1:]) * np.ones(inv.shape)
-    short = np.empty_like(short_pre)
-    short_no = np.empty_like(short_pre)
-    draw_out = np.zeros_like(short_pre)
-    rel_out = np.zeros_like(short_pre)
-    for t in range(T):
-        s = short_pre[t]
-        draw = np.minimum(inv, s)
-        inv = inv - draw
-        s = s - draw
-        deficit = np.maximum(demand[t] * cover[None, :] - inv, 0.0)
-        inv = inv + uses.pro_rata(spare[t][None], deficit[None])[0]
-        short_no[t] = s
-        first = np.where((s > _TOL) & dfn, np.minimum(first, float(t)), first)
-        if release:
-            # the quarter's deficit is spread evenly and inventories cover its earliest part,
-            # so the stockpile can serve what is left of the deficit arising after the release
-            # date: min(s, s_pre * a_t). (Capping the *remainder* s by a_t, as before, left a
-            # sliver unmet in the first quarter whatever the stockpile's size.)
-            avail = np.clip(t + 1.0 - (first + delay), 0.0, 1.0)
-            rel = np.minimum(stock, np.minimum(s, short_pre[t] * avail) * dfn)
-            stock = stock - rel
-            s = s - rel
-            rel_out[t] = rel
-        short[t] = s
-        draw_out[t] = draw
-    return {"short": np.maximum(short, 0.0), "short_no_nds": np.maximum(short_no, 0.0),
-            "nds": rel_out, "draw": draw_out}
+    T, U, S = short_pre.shape
+    stock = np.ascontiguousarray(nds[uses.e] * uses.defense[:, None], float)  # [U, S]
+    first = np.broadcast_to(np.asarray(order_at, float), (S,)) * np.ones((U, S))
+    out = {k: np.empty((T, U, S)) for k in ("short", "short_no_nds", "nds", "draw")}
+    c = np.ascontiguousarray
+    stocks_kernel(c(demand, float), c(short_pre, float), c(spare, float), c(cover, float), stock,
+                  bool(release), c(np.broadcast_to(delay_days / _DAYS_PER_QUARTER, (S,)), float),
+                  first, c(uses.defense), c(uses.gstart, np.int64), out["short"],
+                  out["short_no_nds"], out["nds"], out["draw"])
+    return out
