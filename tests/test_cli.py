@@ -140,3 +140,34 @@ def test_finance_prints_terms_and_refuses_other_project() -> None:
                                  "--samples", "20", "--force", "--format", "json"])
     assert forced.exit_code == 0, forced.output
     json.loads(forced.stdout)
+
+
+def test_help_defaults_are_the_settings_defaults() -> None:
+    """Every "[default: X]" an option's help shows for a setting is that setting's default (one
+    default per setting), and the help renders it (rich would swallow unescaped brackets)."""
+    import re
+
+    import typer.main
+
+    from reeplan.settings import Settings
+
+    defaults = {k: f.default for k, f in Settings.model_fields.items()}
+    checked = 0
+
+    def walk(cmd) -> None:
+        nonlocal checked
+        for sub in getattr(cmd, "commands", {}).values():
+            walk(sub)
+        for p in getattr(cmd, "params", []):
+            m = re.search(r"\[default: ([^\]]+)\]", p.help or "")
+            if m and p.name in defaults:
+                shown, want = m.group(1), defaults[p.name]
+                assert type(want)(float(shown) if isinstance(want, float) else shown) == want, \
+                    (cmd.name, p.name, shown, want)
+                checked += 1
+
+    walk(typer.main.get_command(app))
+    assert checked >= 15
+    res = runner.invoke(app, ["simulate", "--help"], terminal_width=200)
+    assert "[default: 1000]" in res.output
+    assert "[default: 20250404]" in res.output

@@ -44,7 +44,7 @@ def register(app: typer.Typer) -> None:
 
 def exposure(
     year: Annotated[int | None, typer.Option(
-        help="Model year (2022–2040) [default: 2025].", show_default=False)] = None,
+        help="Model year (2022–2040) \\[default: 2025].", show_default=False)] = None,
     element: Annotated[str, typer.Option(
         help="Element symbol or group (NdPr, DyTb, LREE, HREE, all).")] = "all",
     fmt: Annotated[str, typer.Option("--format", help="table, json or csv.")] = "table",

@@ -247,9 +247,9 @@ def _print_presets(ds: Dataset) -> None:
 
 
 _SamplesOpt = Annotated[int | None, typer.Option(
-    help="Monte Carlo samples per package [default: 1000].", min=10, show_default=False)]
+    help="Monte Carlo samples per package \\[default: 1000].", min=10, show_default=False)]
 _SeedOpt = Annotated[int | None, typer.Option(
-    help="Random seed (results are reproducible) [default: 20250404].", show_default=False)]
+    help="Random seed (results are reproducible) \\[default: 20250404].", show_default=False)]
 _PriceOpt = Annotated[str, typer.Option(
     "--price-model", help="log_ou_jump (calibrated, default) or gbm (baseline).")]
 _FormatOpt = Annotated[str, typer.Option("--format", help="table or json.")]

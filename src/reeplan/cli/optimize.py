@@ -31,8 +31,8 @@ ScenarioOpt = Annotated[list[str] | None, typer.Option(
     "future disruptions 2026-2040, the default), a preset name or a YAML file (repeatable).")]
 SamplesOpt = Annotated[int | None, typer.Option(
     help="Monte Carlo samples per scenario (all enter the model) and per appraised package "
-         "[default: 1000].", show_default=False)]
-SeedOpt = Annotated[int | None, typer.Option(help="Random seed [default: 20250404].",
+         "\\[default: 1000].", show_default=False)]
+SeedOpt = Annotated[int | None, typer.Option(help="Random seed \\[default: 20250404].",
                                              show_default=False)]
 
 
@@ -59,14 +59,14 @@ ProjectOpt = Annotated[list[Path] | None, typer.Option(
     "capex_musd, earliest_start, country) added to the candidates (repeatable).",
     show_default=False)]
 GapOpt = Annotated[float | None, typer.Option(
-    help="Relative optimality gap at which the solver stops [default: 1e-4].",
+    help="Relative optimality gap at which the solver stops \\[default: 1e-4].",
     show_default=False)]
 
 
 ObjectiveOpt = Annotated[str | None, typer.Option(
     "--objective", help="What the awards minimise: tonnes (weighted tonnes of shortfall, "
     "defense 10x civilian), value (million USD of downstream output at risk) or defense "
-    "(F-35-equivalent defense deliveries at risk) [default: tonnes].", show_default=False)]
+    "(F-35-equivalent defense deliveries at risk) \\[default: tonnes].", show_default=False)]
 
 
 def _spec(budget: float, cvar: float | None, defense_weight: float, time_limit: float,
@@ -90,14 +90,14 @@ def _spec(budget: float, cvar: float | None, defense_weight: float, time_limit: 
 
 def optimize_cmd(
     budget: Annotated[float | None, typer.Option(
-        help="Budget of scored cost, USD [default: 2.5e9].", show_default=False)] = None,
+        help="Budget of scored cost, USD \\[default: 2.5e9].", show_default=False)] = None,
     scenario: ScenarioOpt = None,
     samples: SamplesOpt = None,
     seed: SeedOpt = None,
     cvar: Annotated[float | None, typer.Option(help="CVaR level α (e.g. 0.9).")] = None,
     defense_weight: Annotated[float, typer.Option(help="Weight of defense shortfall.")] = 10.0,
     time_limit: Annotated[float | None, typer.Option(
-        help="Solver time limit, s [default: 60].", show_default=False)] = None,
+        help="Solver time limit, s \\[default: 60].", show_default=False)] = None,
     gap: GapOpt = None,
     objective: ObjectiveOpt = None,
     compare: Annotated[bool, typer.Option(

@@ -18,6 +18,7 @@ from reeplan.cli.common import (
     load,
     out,
     rich_table,
+    settings,
     write_json,
 )
 from reeplan.errors import ReeError
@@ -33,8 +34,12 @@ def register(app: typer.Typer) -> None:
 def rank(
     scenario: Annotated[list[str] | None, typer.Option(
         "--scenario", "-s", help="Scenario (preset, YAML or 'threats'); repeatable.")] = None,
-    samples: Annotated[int, typer.Option(help="Monte Carlo samples per scenario.")] = 200,
-    seed: Annotated[int, typer.Option(help="Seed.")] = 0,
+    samples: Annotated[int | None, typer.Option(
+        help="Monte Carlo samples per scenario \\[default: 1000].", min=1,
+        show_default=False)] = None,
+    seed: Annotated[int | None, typer.Option(
+        help="Random seed (same seed, same result) \\[default: 20250404].",
+        show_default=False)] = None,
     fmt: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
     data: DataOpt = None,
     overlay: OverlayOpt = None,
@@ -46,8 +51,9 @@ def rank(
 
     try:
         check_format(fmt)
+        st = settings(samples=samples, seed=seed)
         ds = load(data, overlay)
-        sims = simulate(ds, scenario or ["threats"], samples, seed)
+        sims = simulate(ds, scenario or ["threats"], st.samples, st.seed)
         table = element_ranking(ds, sims)
         cons = consequences(ds, sims[0])
     except ReeError as exc:

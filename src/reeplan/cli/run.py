@@ -37,18 +37,18 @@ def run(
     data: DataOpt = None,
     overlay: OverlayOpt = None,
     budget: Annotated[float | None, typer.Option(
-        help="Award budget for the portfolio, USD of scored cost [default: 2.5e9].",
+        help="Award budget for the portfolio, USD of scored cost \\[default: 2.5e9].",
         show_default=False)] = None,
     scenario: Annotated[list[str] | None, typer.Option(
         help="Disruption scenario (preset name or YAML file; repeatable). Default: the "
              "presets.")] = None,
     samples: Annotated[int | None, typer.Option(
-        help="Monte Carlo samples per scenario and per appraised package [default: 1000].",
+        help="Monte Carlo samples per scenario and per appraised package \\[default: 1000].",
         show_default=False)] = None,
-    seed: Annotated[int | None, typer.Option(help="Random seed [default: 20250404].",
+    seed: Annotated[int | None, typer.Option(help="Random seed \\[default: 20250404].",
                                              show_default=False)] = None,
     year: Annotated[int | None, typer.Option(
-        help="Reference year of the exposure tables [default: 2025].", show_default=False)
+        help="Reference year of the exposure tables \\[default: 2025].", show_default=False)
     ] = None,
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for the brief.")] = Path("out"),
     store: Annotated[str | None, typer.Option(
@@ -65,7 +65,7 @@ def run(
     objective: Annotated[str | None, typer.Option(
         "--objective", help="What the awards minimise: tonnes, value (USD of downstream "
         "output at risk) or defense (defense deliveries at risk); the brief also shows the "
-        "portfolio under the others [default: tonnes].", show_default=False)] = None,
+        "portfolio under the others \\[default: tonnes].", show_default=False)] = None,
 ) -> None:
     """Run the main job: exposure, disruptions, award costs, portfolio; write the brief.
 

@@ -18,6 +18,7 @@ from reeplan.cli.common import (
     load,
     out,
     rich_table,
+    settings,
     write_json,
 )
 from reeplan.errors import ReeError
@@ -40,7 +41,9 @@ def sensitivity(
     method: Annotated[str, typer.Option(help="morris or sobol.")] = "morris",
     param: Annotated[list[str] | None, typer.Option(
         "--param", help="Restrict to these parameters.csv ids (repeatable).")] = None,
-    seed: Annotated[int, typer.Option(help="Seed.")] = 0,
+    seed: Annotated[int | None, typer.Option(
+        help="Random seed (same seed, same result) \\[default: 20250404].",
+        show_default=False)] = None,
     fmt: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
     data: DataOpt = None,
     overlay: OverlayOpt = None,
@@ -50,6 +53,7 @@ def sensitivity(
 
     try:
         check_format(fmt)
+        seed = settings(seed=seed).seed
         ds = load(data, overlay)
         table = run_sensitivity(ds, scenario, samples, seed, method, trajectories, param)
     except (ReeError, ValueError) as exc:

@@ -19,9 +19,9 @@ def register(app: typer.Typer) -> None:
 
 def serve(
     host: Annotated[str | None, typer.Option(
-        help="Address to listen on [default: 127.0.0.1]. Any other address needs a token "
+        help="Address to listen on \\[default: 127.0.0.1]. Any other address needs a token "
              "(--token or REEPLAN_API_TOKEN) or --auth proxy.", show_default=False)] = None,
-    port: Annotated[int | None, typer.Option(help="Port [default: 8000].",
+    port: Annotated[int | None, typer.Option(help="Port \\[default: 8000].",
                                              show_default=False)] = None,
     store: Annotated[str | None, typer.Option(
         help="Run store: a SQLite path or URL, or postgresql://... (default: user data "

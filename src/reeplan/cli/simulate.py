@@ -49,9 +49,9 @@ def simulate(
     scenario: Annotated[str, typer.Argument(help="Preset name (see `reeplan scenarios list`) "
                                             "or a scenario YAML file.")],
     samples: Annotated[int | None, typer.Option(
-        help="Monte Carlo samples [default: 1000].", min=1, show_default=False)] = None,
+        help="Monte Carlo samples \\[default: 1000].", min=1, show_default=False)] = None,
     seed: Annotated[int | None, typer.Option(
-        help="Random seed (same seed, same result) [default: 20250404].",
+        help="Random seed (same seed, same result) \\[default: 20250404].",
         show_default=False)] = None,
     scheduler: Annotated[str | None, typer.Option(
         help="Dask scheduler address (tcp://HOST:PORT); default: this process.",

@@ -79,10 +79,10 @@ def validate(
         "the threat model beside the USGS 2025, DOE 2023 and EU 2023 orderings (simulates; "
         "not with --format csv).")] = True,
     samples: Annotated[int | None, typer.Option(
-        help="Threat-model samples for the ranking [default: 1000].", min=1,
+        help="Threat-model samples for the ranking \\[default: 1000].", min=1,
         show_default=False)] = None,
     seed: Annotated[int | None, typer.Option(
-        help="Random seed of the ranking [default: 20250404].", show_default=False)] = None,
+        help="Random seed of the ranking \\[default: 20250404].", show_default=False)] = None,
     data: DataOpt = None,
     overlay: OverlayOpt = None,
 ) -> None:
