@@ -94,6 +94,10 @@ class BendersSolver:
         self.master.add_cuts(np.zeros((n_p, n_k)), np.zeros(self.master.n_g))
         self.master.add_cuts(a.available / np.maximum(a.available.sum(1, keepdims=True), 1),
                              a.stock_max.astype(float))
+        # integer points already cut, with their per-sample losses: a point offered again (the
+        # previous budget's optimum along a frontier, the empty selection) adds no duplicate
+        # cuts (cuts do not depend on the budget)
+        self.seen: dict[bytes, np.ndarray] = {}
 
     def feas_search(self, feas: Feasibility) -> Feasibility:
         """The feasibility rules on the local search's arrays."""
@@ -141,10 +145,16 @@ def _loop(solver: BendersSolver, spec: PortfolioSpec, start: tuple[np.ndarray, n
     z0 = np.zeros(master.n_g)
     best: tuple[float, np.ndarray, np.ndarray] | None = None
 
-    def offer(x: np.ndarray, z: np.ndarray, search: bool) -> None:
-        """Evaluate a feasible integer point (and its local-search improvement); add cuts."""
+    def offer(x: np.ndarray, z: np.ndarray, search: bool, theta: np.ndarray | None = None
+              ) -> None:
+        """Evaluate a feasible integer point (and its local-search improvement); add cuts (with
+        the master's ``theta`` there, only those it violates: the master's own candidate is
+        always re-cut, so dropped cuts return where they matter)."""
         nonlocal best
-        loss = master.add_cuts(x, z)
+        key = np.concatenate([x.ravel(), z]).tobytes()
+        loss = solver.seen.get(key)
+        if loss is None or theta is not None:
+            loss = solver.seen[key] = master.add_cuts(x, z, theta)
         value = exact(x, z, loss)
         if best is None or value < best[0]:
             best = (value, x, z)
@@ -185,11 +195,12 @@ def _loop(solver: BendersSolver, spec: PortfolioSpec, start: tuple[np.ndarray, n
                     time.perf_counter() - t0 < 0.25 * spec.time_limit:
                 continue
             # LP converged: incumbents from the start, the empty selection and the rounded LP
-            integer = quick = True
+            integer, quick = True, start is None  # warm: straight to full solves
             master.set_integer(True)
-            if start is not None and _feasible(feas, a, *start):
+            started = start is not None and _feasible(feas, a, *start)
+            if started:
                 offer(*start, search=True)
-            if not feas.force_in.any():
+            if not feas.force_in.any() and not started:  # a feasible start searches better
                 offer(np.zeros((n_p, n_k)), z0, search=True)
             rounded = np.where((x.max(1) > 0.5) | feas.force_in, x.argmax(1), -1)
             cand = _choice_to_x(rounded, n_k)
@@ -212,7 +223,9 @@ def _loop(solver: BendersSolver, spec: PortfolioSpec, start: tuple[np.ndarray, n
             # with a cutoff the master bounds only the portfolios below it
             lower = max(lower, bound if cutoff is None else min(bound, cutoff))
         if st in ("optimal", "limit"):
-            offer(np.round(x), _whole_lots(a, z, np.round), search=True)
+            xr, zr = np.round(x), _whole_lots(a, z, np.round)
+            exact_point = np.abs(x - xr).max() < 1e-6 and np.abs(z - zr).max() < 1e-6
+            offer(xr, zr, search=True, theta=theta if exact_point else None)
             for ox, oz in master.pool[:-1]:  # improving solutions found on the way
                 offer(np.round(ox), _whole_lots(a, oz, np.round), search=False)
         if best is not None:
