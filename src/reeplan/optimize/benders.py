@@ -106,9 +106,13 @@ class BendersSolver:
 
     def solve(self, budget: float | None = None, start: tuple[np.ndarray, np.ndarray] | None
               = None, max_iterations: int = 400,
-              progress: Callable[[dict[str, float]], None] | None = None) -> BendersResult:
-        """Solve at ``budget`` (default: the spec's), optionally from a feasible ``start``."""
-        spec = self.spec if budget is None else self.spec.model_copy(update={"budget": budget})
+              progress: Callable[[dict[str, float]], None] | None = None,
+              time_limit: float | None = None) -> BendersResult:
+        """Solve at ``budget`` (default: the spec's), optionally from a feasible ``start``,
+        within ``time_limit`` seconds (default: the spec's)."""
+        update = {k: v for k, v in (("budget", budget), ("time_limit", time_limit))
+                  if v is not None}
+        spec = self.spec.model_copy(update=update) if update else self.spec
         return _loop(self, spec, start, max_iterations, progress)
 
 

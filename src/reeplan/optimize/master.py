@@ -12,8 +12,9 @@ from collections.abc import Iterator
 import highspy
 import numpy as np
 
+from reeplan.optimize.cuts import calc_year_cuts
 from reeplan.optimize.inputs import PortfolioSpec
-from reeplan.optimize.recourse import RecourseArrays, calc_group_recourse, calc_year_recourse
+from reeplan.optimize.recourse import RecourseArrays, calc_group_recourse
 
 __all__ = ["BendersMaster", "quiet_stdout"]
 
@@ -154,7 +155,7 @@ class BendersMaster:
         if self.n_parts > 1:
             om = np.zeros((self.n_b, len(self.a.w)))
             om[self.block_of, np.arange(len(self.a.w))] = self.a.w / self.wb[self.block_of]
-            loss, lb, gxb, gzb = calc_year_recourse(self.a, self.spec, x, z, om)
+            loss, lb, gxb, gzb = calc_year_cuts(self.a, self.spec, x, z, om)
         else:  # CVaR: one block per sample, one part per group
             lg, gx, gz = calc_group_recourse(self.a, self.spec, x, z)
             loss = lg.sum(0)

@@ -122,7 +122,7 @@ def optimize(inputs: PortfolioInputs, spec: PortfolioSpec, method: str = "auto",
             raise InfeasibleError("infeasible portfolio specification: " + "; ".join(fams), fams)
         if solver is None:
             solver = BendersSolver(inputs, spec)
-        b = solver.solve(spec.budget, start)
+        b = solver.solve(spec.budget, start, time_limit=spec.time_limit)
         if b.status == "infeasible":
             fams = _diagnose(inputs, spec)
             raise InfeasibleError("infeasible portfolio specification: " + "; ".join(fams), fams)
