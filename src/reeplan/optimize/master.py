@@ -108,9 +108,6 @@ class BendersMaster:
         self.touch_cols = [np.flatnonzero(np.repeat(a.touches[:, g], n_k))
                            for g in range(self.n_g)]
         self.cuts = 0
-        self.first_cut = h.getNumRow()
-        self.cut_lower = np.empty(0)  # each cut row's right-hand side
-        self.cut_age = np.empty(0, int)  # master solutions since the cut was last tight
         self.master_gap = spec.mip_gap / 4
 
     def _interrupt(self, kind: object, message: str, data_out: object, data_in: object,
@@ -187,29 +184,7 @@ class BendersMaster:
                            np.array(starts, np.int32), np.array(index, np.int32),
                            np.array(value, float))
             self.cuts += n
-            self.cut_lower = np.concatenate([self.cut_lower, lower])
-            self.cut_age = np.concatenate([self.cut_age, np.zeros(n, int)])
         return loss
-
-    def drop_slack_cuts(self, max_age: int) -> int:
-        """Delete the cuts not tight at any of the last ``max_age`` master solutions; returns
-        how many. Every cut is valid, so the master without some of them is still a relaxation
-        (its bound stays a lower bound); cuts that matter again are re-added where the master
-        underestimates. Fewer rows make each node LP cheaper, which matters most when cuts
-        from other budgets pile up along a frontier."""
-        drop = np.flatnonzero(self.cut_age > max_age)
-        if len(drop):
-            rows = (self.first_cut + drop).astype(np.int32)
-            self.h.deleteRows(len(rows), rows)
-            keep = self.cut_age <= max_age
-            self.cut_lower, self.cut_age = self.cut_lower[keep], self.cut_age[keep]
-        return len(drop)
-
-    def _age_cuts(self, row_value: np.ndarray) -> None:
-        """Ages: 0 for the cuts tight at this master solution, one more for the others."""
-        act = row_value[self.first_cut:]
-        tight = act - self.cut_lower <= 1e-6 * (1.0 + np.abs(self.cut_lower))
-        self.cut_age = np.where(tight, 0, self.cut_age + 1)
 
     def set_budget(self, budget: float) -> None:
         """Change the total budget (cuts stay valid: they do not depend on it)."""
@@ -249,9 +224,7 @@ class BendersMaster:
         bound = float(info.mip_dual_bound if integer else info.objective_function_value)
         if no_solution:
             return "nosolution", bound, empty, empty, empty
-        solution = h.getSolution()
-        sol = np.asarray(solution.col_value)
-        self._age_cuts(np.asarray(solution.row_value))
+        sol = np.asarray(h.getSolution().col_value)
         x = sol[:self.nx].reshape(self.n_p, self.n_k)
         z = sol[self.zcol:self.zcol + self.n_g] * self.zscale
         n_t = self.n_b * self.n_g * self.n_parts
