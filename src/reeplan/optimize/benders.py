@@ -9,7 +9,8 @@ risk-neutral, or per sample and group with a CVaR term, and subgradient cuts
           h_{bg}(z_g - \hat z_g)
 
 that involve only the projects adding capacity to *g* (multi-cut L-shaped method, Van Slyke &
-Wets 1969; disaggregated cuts, Birge & Louveaux 1988). The loop:
+Wets 1969; disaggregated cuts, Birge & Louveaux 1988), risk-neutral tightened for binary awards
+(:mod:`reeplan.optimize.cuts`). The loop:
 
 1. **LP phase**: solve the master's LP relaxation and add cuts until it converges; this gives
    the LP bound cheaply and a set of cuts around the relaxed optimum.
