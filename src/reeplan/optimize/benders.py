@@ -23,7 +23,9 @@ Wets 1969; disaggregated cuts, Birge & Louveaux 1988), risk-neutral tightened fo
    reached). The first master MILPs are *quick*: they stop at the first portfolio below the
    cutoff, so cuts accumulate where the master still errs at a fraction of the cost of a full
    branch-and-bound (whose bound is still valid when stopped early); once a quick solve
-   becomes slow, or half the time is gone, full solves prove the gap.
+   becomes slow, or half the time is gone, full solves prove the gap. A warm start (the
+   frontier's previous optimum, with the master's cuts from earlier budgets) goes straight to
+   full solves.
 """
 
 from __future__ import annotations
