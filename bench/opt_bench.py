@@ -47,21 +47,26 @@ def main(argv: list[str] | None = None) -> None:
         t = time.perf_counter()
         solver = BendersSolver(inst, spec)
         build_s = time.perf_counter() - t
+        cpu = time.process_time()
         b = solver.solve()
+        cpu = time.process_time() - cpu
         gap = (b.upper - b.lower) / abs(b.upper)
         print(f"  seed {seed}: inputs {inputs_s:.2f} s, master build {build_s:.2f} s, "
-              f"solve {b.seconds:.1f} s, {b.status}, gap {gap:.3%}, {b.iterations} "
+              f"solve {b.seconds:.1f} s (cpu {cpu:.1f} s), {b.status}, gap {gap:.3%}, "
+              f"{b.iterations} "
               f"iterations, {b.cuts} cuts{'' if gap <= spec.mip_gap else '  (target missed)'}")
+    if args.frontier_points <= 0:
+        return
     inst = _instance(args, args.seeds[0])
-    t = time.perf_counter()
+    t, cpu = time.perf_counter(), time.process_time()
     fspec = spec.model_copy(update={"time_limit": args.frontier_time_limit, "mip_gap": 0.01})
     table = calc_frontier(inst, fspec, 5e9, args.frontier_points)
-    seconds = time.perf_counter() - t
+    seconds, cpu = time.perf_counter() - t, time.process_time() - cpu
     gaps = [g if g is not None else float("inf") for g in table["gap"]]
     print(f"  {args.frontier_points}-point frontier ({inst.data.sizes['project']} projects, "
-          f"warm-started master, ≤{args.frontier_time_limit:g} s a point): {seconds:.1f} s "
-          f"(target ≤ 120 s); largest gap {max(gaps):.3%}, points within 1 %: "
-          f"{sum(g <= 0.01 for g in gaps)}/{len(gaps)}")
+          f"warm-started master, {args.frontier_time_limit:g} s a point on average): "
+          f"{seconds:.1f} s (cpu {cpu:.1f} s; target ≤ 120 s); largest gap {max(gaps):.3%}, "
+          f"points within 1 %: {sum(g <= 0.01 for g in gaps)}/{len(gaps)}")
 
 
 if __name__ == "__main__":

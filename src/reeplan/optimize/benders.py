@@ -9,7 +9,8 @@ risk-neutral, or per sample and group with a CVaR term, and subgradient cuts
           h_{bg}(z_g - \hat z_g)
 
 that involve only the projects adding capacity to *g* (multi-cut L-shaped method, Van Slyke &
-Wets 1969; disaggregated cuts, Birge & Louveaux 1988). The loop:
+Wets 1969; disaggregated cuts, Birge & Louveaux 1988), risk-neutral tightened for binary awards
+(:mod:`reeplan.optimize.cuts`). The loop:
 
 1. **LP phase**: solve the master's LP relaxation and add cuts until it converges; this gives
    the LP bound cheaply and a set of cuts around the relaxed optimum.
@@ -22,7 +23,9 @@ Wets 1969; disaggregated cuts, Birge & Louveaux 1988). The loop:
    reached). The first master MILPs are *quick*: they stop at the first portfolio below the
    cutoff, so cuts accumulate where the master still errs at a fraction of the cost of a full
    branch-and-bound (whose bound is still valid when stopped early); once a quick solve
-   becomes slow, or half the time is gone, full solves prove the gap.
+   becomes slow, or half the time is gone, full solves prove the gap. A warm start (the
+   frontier's previous optimum, with the master's cuts from earlier budgets) goes straight to
+   full solves.
 """
 
 from __future__ import annotations
@@ -94,6 +97,10 @@ class BendersSolver:
         self.master.add_cuts(np.zeros((n_p, n_k)), np.zeros(self.master.n_g))
         self.master.add_cuts(a.available / np.maximum(a.available.sum(1, keepdims=True), 1),
                              a.stock_max.astype(float))
+        # integer points already cut, with their per-sample losses: a point offered again (the
+        # previous budget's optimum along a frontier, the empty selection) adds no duplicate
+        # cuts (cuts do not depend on the budget)
+        self.seen: dict[bytes, np.ndarray] = {}
 
     def feas_search(self, feas: Feasibility) -> Feasibility:
         """The feasibility rules on the local search's arrays."""
@@ -102,9 +109,13 @@ class BendersSolver:
 
     def solve(self, budget: float | None = None, start: tuple[np.ndarray, np.ndarray] | None
               = None, max_iterations: int = 400,
-              progress: Callable[[dict[str, float]], None] | None = None) -> BendersResult:
-        """Solve at ``budget`` (default: the spec's), optionally from a feasible ``start``."""
-        spec = self.spec if budget is None else self.spec.model_copy(update={"budget": budget})
+              progress: Callable[[dict[str, float]], None] | None = None,
+              time_limit: float | None = None) -> BendersResult:
+        """Solve at ``budget`` (default: the spec's), optionally from a feasible ``start``,
+        within ``time_limit`` seconds (default: the spec's)."""
+        update = {k: v for k, v in (("budget", budget), ("time_limit", time_limit))
+                  if v is not None}
+        spec = self.spec.model_copy(update=update) if update else self.spec
         return _loop(self, spec, start, max_iterations, progress)
 
 
@@ -141,10 +152,16 @@ def _loop(solver: BendersSolver, spec: PortfolioSpec, start: tuple[np.ndarray, n
     z0 = np.zeros(master.n_g)
     best: tuple[float, np.ndarray, np.ndarray] | None = None
 
-    def offer(x: np.ndarray, z: np.ndarray, search: bool) -> None:
-        """Evaluate a feasible integer point (and its local-search improvement); add cuts."""
+    def offer(x: np.ndarray, z: np.ndarray, search: bool, theta: np.ndarray | None = None
+              ) -> None:
+        """Evaluate a feasible integer point (and its local-search improvement); add cuts (with
+        the master's ``theta`` there, only those it violates: the master's own candidate is
+        always re-cut, so dropped cuts return where they matter)."""
         nonlocal best
-        loss = master.add_cuts(x, z)
+        key = np.concatenate([x.ravel(), z]).tobytes()
+        loss = solver.seen.get(key)
+        if loss is None or theta is not None:
+            loss = solver.seen[key] = master.add_cuts(x, z, theta)
         value = exact(x, z, loss)
         if best is None or value < best[0]:
             best = (value, x, z)
@@ -185,11 +202,12 @@ def _loop(solver: BendersSolver, spec: PortfolioSpec, start: tuple[np.ndarray, n
                     time.perf_counter() - t0 < 0.25 * spec.time_limit:
                 continue
             # LP converged: incumbents from the start, the empty selection and the rounded LP
-            integer = quick = True
+            integer, quick = True, start is None  # warm: straight to full solves
             master.set_integer(True)
-            if start is not None and _feasible(feas, a, *start):
+            started = start is not None and _feasible(feas, a, *start)
+            if started:
                 offer(*start, search=True)
-            if not feas.force_in.any():
+            if not feas.force_in.any() and not started:  # a feasible start searches better
                 offer(np.zeros((n_p, n_k)), z0, search=True)
             rounded = np.where((x.max(1) > 0.5) | feas.force_in, x.argmax(1), -1)
             cand = _choice_to_x(rounded, n_k)
@@ -212,7 +230,9 @@ def _loop(solver: BendersSolver, spec: PortfolioSpec, start: tuple[np.ndarray, n
             # with a cutoff the master bounds only the portfolios below it
             lower = max(lower, bound if cutoff is None else min(bound, cutoff))
         if st in ("optimal", "limit"):
-            offer(np.round(x), _whole_lots(a, z, np.round), search=True)
+            xr, zr = np.round(x), _whole_lots(a, z, np.round)
+            exact_point = np.abs(x - xr).max() < 1e-6 and np.abs(z - zr).max() < 1e-6
+            offer(xr, zr, search=True, theta=theta if exact_point else None)
             for ox, oz in master.pool[:-1]:  # improving solutions found on the way
                 offer(np.round(ox), _whole_lots(a, oz, np.round), search=False)
         if best is not None:

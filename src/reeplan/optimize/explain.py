@@ -20,7 +20,12 @@ import pandas as pd
 
 from reeplan.optimize.inputs import STAGES, PortfolioInputs, PortfolioSpec
 from reeplan.optimize.objective import OBJECTIVES
-from reeplan.optimize.recourse import RecourseArrays, calc_objective, calc_recourse
+from reeplan.optimize.recourse import (
+    RecourseArrays,
+    calc_objective,
+    calc_recourse,
+    calc_served_loss,
+)
 
 __all__ = ["calc_contributions", "calc_online_stats", "explain_projects", "prune_selection",
            "selection_arrays"]
@@ -46,18 +51,33 @@ def _objective(a: RecourseArrays, spec: PortfolioSpec, x: np.ndarray, z: np.ndar
 def calc_contributions(a: RecourseArrays, spec: PortfolioSpec, x: np.ndarray, z: np.ndarray
                        ) -> tuple[np.ndarray, np.ndarray]:
     """(contribution[p], stock_contribution[g]): the rise of the objective (weighted t) when
-    project *p*'s award, or group *g*'s NDS purchase, is removed from the portfolio (x, z)."""
-    base = _objective(a, spec, x, z)
+    project *p*'s award, or group *g*'s NDS purchase, is removed from the portfolio (x, z).
+
+    Removing one award changes only the losses of the groups it adds capacity to, so each
+    removal recomputes those groups' losses alone from the portfolio's stage capacities."""
+    w1, w2 = a.weights(spec)
+    y = np.einsum("pkts,pk->pts", a.online, x)
+    stage_cap = a.base + np.einsum("pgc,pts->gcts", a.cap, y)  # g st t s
+    loss_g = calc_served_loss(w1[:, None], w2[:, None], a.dem, a.dfn, stage_cap, z[:, None])
+    total = loss_g.sum(0)
+    base = calc_objective(a, spec, total)
+
+    def without(gs: np.ndarray, cap: np.ndarray, zg: np.ndarray) -> float:
+        new = calc_served_loss(w1[gs, None], w2[gs, None], a.dem[gs], a.dfn[gs], cap,
+                               zg[:, None])
+        return calc_objective(a, spec, total - loss_g[gs].sum(0) + new.sum(0)) - base
+
     out = np.zeros(x.shape[0])
+    touches = a.touches
     for p in np.flatnonzero(x.sum(1) > 0.5):
-        x2 = x.copy()
-        x2[p] = 0.0
-        out[p] = _objective(a, spec, x2, z) - base
+        gs = np.flatnonzero(touches[p])
+        if len(gs):
+            cap = stage_cap[gs] - np.einsum("gc,ts->gcts", a.cap[p, gs], y[p])
+            out[p] = without(gs, cap, z[gs])
     stock = np.zeros(len(z))
     for g in np.flatnonzero(z > 1e-9):
-        z2 = z.copy()
-        z2[g] = 0.0
-        stock[g] = _objective(a, spec, x, z2) - base
+        gs = np.array([g])
+        stock[g] = without(gs, stage_cap[gs], np.zeros(1))
     return out, stock
 
 
