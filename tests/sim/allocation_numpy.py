@@ -15,28 +15,7 @@ _DAYS_PER_QUARTER = 365.25 / 4
 
 def allocate_numpy(uses: Uses, need: np.ndarray, pools: dict[str, np.ndarray], dpa_on: np.ndarray,
              dx_share: float) -> dict[str, np.ndarray]:
-    """Steps 1–3 for every quarter at once.
-
-    Parameters
-    ----------
-    need
-        Demand after substitution ``[T, U, S]``.
-    pools
-        ``x_mil`` (imports closed to defense), ``free`` (other imports and ramp-up), ``dom``
-        (US jurisdiction), each ``[T, G, S]``.
-    dpa_on
-        ``[T]`` DPA Title I in force.
-    dx_share
-        Share of defense demand on DX-rated orders.
-
-    Returns
-    -------
-    dict
-        ``short`` (unmet after flows, ``[T, U, S]``), ``spare`` (pools left, ``[T, G, S]``),
-        ``served`` (US-jurisdiction output served to each use, ``[T, U, S]``),
-        ``dom_unrated`` and ``dom_defense`` (US-jurisdiction output served to unrated and
-        defense uses, ``[T, G, S]``).
-    """
+    """Numpy form of :func:`reeplan.sim.allocation.allocate` (same parameters)."""
     dfn = uses.defense[None, :, None]
     g1 = uses.pro_rata(pools["x_mil"], need * ~dfn)
     rem = need - g1
@@ -62,24 +41,7 @@ def allocate_numpy(uses: Uses, need: np.ndarray, pools: dict[str, np.ndarray], d
 def stocks_numpy(uses: Uses, demand: np.ndarray, short_pre: np.ndarray, spare: np.ndarray,
            cover: np.ndarray, nds: np.ndarray, release: bool, delay_days: np.ndarray,
            order_at: float | np.ndarray = np.inf) -> dict[str, np.ndarray]:
-    """Steps 4–5, quarter by quarter (the only loop: 64 quarters, every sample at once).
-
-    Parameters
-    ----------
-    demand, short_pre
-        Demand and unmet demand after flows ``[T, U, S]``.
-    spare
-        Pools left after allocation ``[T, G, S]``.
-    cover
-        ``[S]`` commercial inventory in quarters of demand.
-    nds
-        ``[E, S]`` stockpile holdings (t REO-eq).
-    release, delay_days
-        Whether releases are ordered, and the delay ``[S]`` from the order to the first release.
-    order_at
-        Quarter index of the release order (the first shock), a number or ``[S]``; a defense
-        shortfall before it brings the order forward.
-    """
+    """Numpy form of :func:`reeplan.sim.allocation.stocks` (same parameters)."""
     T = short_pre.shape[0]
     inv = demand[0] * cover[None, :]
     dfn = uses.defense[:, None]

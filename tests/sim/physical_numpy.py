@@ -39,29 +39,7 @@ def _propagate(net: Network, comp: Compiled | None, S: int, q: list[np.ndarray] 
               rated: dict[str, np.ndarray] | None = None,
               blended_c: list[np.ndarray] | None = None,
               redirect: np.ndarray | None = None) -> Physical:
-    """Propagate surviving output from the mines to end use.
-
-    Parameters
-    ----------
-    net, comp
-        Network and compiled scenario (``comp=None``: the unshocked chain).
-    S
-        Number of samples.
-    q
-        Per control-part denial ``c_k`` as ``[T, 1, S, 1]`` arrays (see :mod:`reeplan.sim.shocks`).
-    keep
-        Stage -> surviving share after outages ``[T, E, S, N]``.
-    cap
-        Stage -> delayed capacity ``[T, E, S, N]`` (stages with project delays only).
-    rated
-        Route -> rated US demand ``[T, E, S]`` when DPA Title I is in force (else ``None``), and
-        ``"<route>_total"`` -> all US demand of the route.
-    blended_c
-        Per part, the denial applied to C material of origins over the de minimis threshold.
-    redirect
-        ``[T, E, S]`` share :math:`\rho` of clean material bound for the controlling exporter's
-        plants that the market sends to non-controlling plants instead (``None``: none).
-    """
+    """Numpy form of :func:`reeplan.sim.physical.propagate` on dense ``keep``/``cap``."""
     T, E = net.n_quarters, len(net.elements)
     keep = keep or {}
     cap = cap or {}
