@@ -94,20 +94,11 @@ class Workspace:
             A year without chain data or an unknown element or group.
         """
         from reeplan.indicators.exposure import exposure_table
-        from reeplan.indicators.views import resolve_elements
-        from reeplan.workflows.exposure import check_year
+        from reeplan.workflows.exposure import check_elements, check_year
 
         check_year(year)
         chain = self.chain()
-        try:
-            elements = (resolve_elements(chain, element) if isinstance(element, str)
-                        else list(element))
-        except ValueError as exc:
-            raise ReeError(str(exc)) from None
-        unknown = [e for e in elements if e not in chain.elements]
-        if unknown:
-            msg = f"unknown element: {', '.join(unknown)}"
-            raise ReeError(msg)
+        elements = check_elements(chain, element)
         key = f"exposure:{year}:{','.join(elements)}"
         return elements, self._cached(key, lambda: exposure_table(chain, year, ("CHN",),
                                                                   elements))

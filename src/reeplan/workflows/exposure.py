@@ -14,7 +14,7 @@ from reeplan.indicators.exposure import calc_chokepoints, exposure_table
 from reeplan.indicators.views import resolve_elements
 from reeplan.io.dataset import Dataset
 
-__all__ = ["EXPOSURE_YEARS", "ExposureResult", "exposure"]
+__all__ = ["EXPOSURE_YEARS", "ExposureResult", "check_elements", "check_year", "exposure"]
 
 EXPOSURE_YEARS = (2022, 2040)
 """Years with observed or modelled chain data (mine production from 2022)."""
@@ -46,6 +46,26 @@ def check_year(year: int) -> None:
         raise ReeError(msg)
 
 
+def check_elements(chain: SupplyChain, element: str | Sequence[str]) -> list[str]:
+    """The elements of an element, a group (NdPr, DyTb, LREE, HREE), ``all`` or a list.
+
+    Raises
+    ------
+    ReeError
+        An unknown element or group.
+    """
+    try:
+        elements = (resolve_elements(chain, element) if isinstance(element, str)
+                    else list(element))
+    except ValueError as exc:
+        raise ReeError(str(exc)) from None
+    unknown = [e for e in elements if e not in chain.elements]
+    if unknown:
+        msg = f"unknown element: {', '.join(unknown)}"
+        raise ReeError(msg)
+    return elements
+
+
 def exposure(ds: Dataset, year: int, element: str | Sequence[str] = "all",
              adversaries: Sequence[str] = ("CHN",), *, chokepoints: bool = False,
              chain: SupplyChain | None = None) -> ExposureResult:
@@ -73,15 +93,7 @@ def exposure(ds: Dataset, year: int, element: str | Sequence[str] = "all",
     """
     check_year(year)
     chain = chain if chain is not None else build_chain(ds, ChainOptions())
-    try:
-        elements = (resolve_elements(chain, element) if isinstance(element, str)
-                    else list(element))
-    except ValueError as exc:
-        raise ReeError(str(exc)) from None
-    unknown = [e for e in elements if e not in chain.elements]
-    if unknown:
-        msg = f"unknown element: {', '.join(unknown)}"
-        raise ReeError(msg)
+    elements = check_elements(chain, element)
     adversaries = tuple(adversaries)
     missing = [a for a in adversaries if a not in chain.countries]
     if missing:
