@@ -54,21 +54,17 @@ _PLATFORMS = ("id,platform,re_mass_kg,source_id,grade,units_per_year,us_units_pe
               "us_units_source_id,us_units_grade,note\n")
 
 
-def test_references_unknown_us_units_source(tiny_dir: Path) -> None:
+@pytest.mark.parametrize(("row", "check", "field"), [
     # issue 12 row 12: the US services' buys carry their own source id, resolved like source_id
-    row = "f35,F-35,417,src_a,A,,68,src_zz,C,\n"
+    ("f35,F-35,417,src_a,A,,68,src_zz,C,\n", check_references, "us_units_source_id"),
+    # resting on an assumption, they need grade D
+    ("f35,F-35,417,src_a,A,,68,asm_x,C,\n", check_assumption_grades, "us_units_grade"),
+])
+def test_us_units_source_and_grade_are_checked(tiny_dir: Path, row: str, check, field: str
+                                               ) -> None:
     (tiny_dir / "defense_platforms.csv").write_text(_PLATFORMS + row)
-    problems = check_references(_load(tiny_dir))
-    assert [(p.file, p.row, p.field) for p in problems] == [
-        ("defense_platforms.csv", 1, "us_units_source_id")]
-
-
-def test_us_units_resting_on_an_assumption_need_grade_d(tiny_dir: Path) -> None:
-    row = "f35,F-35,417,src_a,A,,68,asm_x,C,\n"
-    (tiny_dir / "defense_platforms.csv").write_text(_PLATFORMS + row)
-    problems = check_assumption_grades(_load(tiny_dir))
-    assert [(p.file, p.row, p.field) for p in problems] == [
-        ("defense_platforms.csv", 1, "us_units_grade")]
+    problems = check(_load(tiny_dir))
+    assert [(p.file, p.row, p.field) for p in problems] == [("defense_platforms.csv", 1, field)]
 
 
 def test_us_units_need_their_source_and_grade(tiny_dir: Path) -> None:

@@ -54,13 +54,6 @@ class Uses:
     """``[G]`` group served by magnets."""
     gstart: np.ndarray
     """``[G]`` first use of each group (uses are sorted by element, then route)."""
-    elements: np.ndarray
-    """``[E']`` elements that have uses."""
-    estart: np.ndarray
-    """``[E']`` first use of each of those elements."""
-    gestart: np.ndarray
-    """``[E']`` first group of each of those elements."""
-    n_elements: int
     gmat: np.ndarray
     """``[G, U]`` 1 where the use belongs to the group (sums as one matrix product)."""
     emat: np.ndarray
@@ -82,13 +75,11 @@ class Uses:
         g = np.cumsum(new_g) - 1
         gstart = np.flatnonzero(new_g)
         ge, gmag = e[gstart], magnet[gstart]
-        new_e = np.r_[True, np.diff(e) != 0]
         E = len(net.elements)
         gmat = (g[None, :] == np.arange(len(gstart))[:, None]).astype(float)
         emat = (e[None, :] == np.arange(E)[:, None]).astype(float)
         gemat = (ge[None, :] == np.arange(E)[:, None]).astype(float)
-        return cls(e, k, magnet, defense, g, ge, gmag, gstart, e[new_e], np.flatnonzero(new_e),
-                   np.flatnonzero(np.r_[True, np.diff(ge) != 0]), E, gmat, emat, gemat)
+        return cls(e, k, magnet, defense, g, ge, gmag, gstart, gmat, emat, gemat)
 
     def gsum(self, x: np.ndarray) -> np.ndarray:
         """Sum ``[T, U, S]`` over each group's uses -> ``[T, G, S]``."""

@@ -66,10 +66,6 @@ class Packed(NamedTuple):
     base_in: np.ndarray      # [3, T, E, N] pre-shock input of each plant
 
 
-_UP_A = _UP
-_DN_A = _DN
-
-
 @njit(cache=True, nogil=True)
 def _flow(f, no, nd, A, C, inA, inC):
     """``inA = A f``, ``inC = C f`` over the origins (rows ``[N, S]``)."""
@@ -196,12 +192,12 @@ def _divert(share, n_nodes, out_used, L, t, e, u_up, u_dn, A, C, want, inA, inC,
             moved_out):
     """Move up to ``want [S]`` of US node ``u_up``'s unallocated or exported output on link
     ``L`` to US node ``u_dn`` (``moved_out``: the amount moved)."""
-    nd = n_nodes[_DN_A[L]]
+    nd = n_nodes[_DN[L]]
     f = share[L, t, e, u_up]
     used = 0.0
     for m in range(5):
         if out_used[L] >> m & 1:
-            for d in range(n_nodes[_DN_A[m]]):
+            for d in range(n_nodes[_DN[m]]):
                 used += share[m, t, e, u_up, d]
     fsum = 0.0
     for d in range(nd):
@@ -233,7 +229,7 @@ def _divert(share, n_nodes, out_used, L, t, e, u_up, u_dn, A, C, want, inA, inC,
 def _link(share, cell_g, n_cells, bl_g, bl_k, n_bl, bl_c, deminimis, n_nodes, cn, L, t, e, A, C,
           inA, inC, qc, den, tmp):
     """Inflows of link ``L``'s destinations after the controls, clipped at zero."""
-    up, dn = _UP_A[L], _DN_A[L]
+    up, dn = _UP[L], _DN[L]
     no, nd = n_nodes[up], n_nodes[dn]
     _flow(share[L, t, e], no, nd, A, C, inA, inC)
     _controls(cell_g[L, :, t, e], qc[L], n_cells[L], no, nd, A, inA, cn[up], den)
@@ -290,7 +286,7 @@ def run_kernel(n_nodes, mine, capacity, share, yields, xn, us, cn, row_end, xi, 
                     A[0, n, s] = a
                     C[0, n, s] = m - a
             for L in range(3):
-                up, st = _UP_A[L], _DN_A[L]
+                up, st = _UP[L], _DN[L]
                 nd = n_nodes[st]
                 y = yields[st]
                 _link(share, cell_g, n_cells, bl_g, bl_k, n_bl, bl_c, deminimis, n_nodes, cn, L,
@@ -332,7 +328,7 @@ def run_kernel(n_nodes, mine, capacity, share, yields, xn, us, cn, row_end, xi, 
                         C[st, d, s] = o - o * fa
             for r in range(2):
                 L = 3 + r
-                src = _UP_A[L]
+                src = _UP[L]
                 no = n_nodes[src]
                 As, Cs = A[src], C[src]
                 _link(share, cell_g, n_cells, bl_g, bl_k, n_bl, bl_c, deminimis, n_nodes, cn, L,

@@ -114,13 +114,10 @@ def propagate(net: Network, comp: Compiled | None, S: int, q: list[np.ndarray] |
     """
     T, E = net.n_quarters, len(net.elements)
     p = pack(net, comp, S, q, outages, cap_t, rated, blended_c, redirect)
-    z = [np.zeros((T, E, S)) for _ in range(6)]
     dom, imp, imp_x = (np.zeros((2, T, E, S)) for _ in range(3))
-    row, home, denied, world, diverted = z[:5]
+    row, home, denied, world, diverted = (np.zeros((T, E, S)) for _ in range(5))
     run_kernel(*p, T, E, S, dom, imp, imp_x, row, home, denied, world, diverted)
     routes = ("magnet", "oxide")
-    if p.us[4] < 0:
-        dom[:] = imp[:] = imp_x[:] = 0.0
     return Physical({r: dom[i] for i, r in enumerate(routes)},
                     {r: imp[i] for i, r in enumerate(routes)},
                     {r: imp_x[i] for i, r in enumerate(routes)},
